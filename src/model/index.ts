@@ -3,3 +3,4 @@ export * from './ip.ts';
 export * from './origin.ts';
 export * from './regions.ts';
 export * from './vendor.ts';
+export * from './wildcard.ts';

@@ -1,0 +1,4 @@
+export * from './types.ts';
+export { planZone, CLOUDFLARE_CAP } from './plan.ts';
+export { compileSelector, compilePriority } from './selector.ts';
+export { isOwned } from './ownership.ts';
