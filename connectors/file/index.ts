@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
+import { ScanCollector } from '../shared/scan-collector.ts';
+import { isVendor } from '../../src/model/index.ts';
+import { configSchema, type Config } from './config.ts';
+
+export { configSchema, type Config };
+
+/**
+ * A static inventory: `origins: [{ip, vendor, region, tags?}]` in a YAML or JSON file, read at every
+ * scan so edits apply without a restart. A missing or unreadable file fails the scan (never "empty");
+ * an invalid entry is skipped with its reason and the rest still count.
+ */
+export function create(config: Config, ctx: ConnectorContext): Connector {
+  const path = resolve(ctx.configDir, config.path);
+  const scope: Scope = { id: `${config.name}/mixed/file/*`, connector: config.name, vendor: 'mixed', account: 'file', region: '*' };
+  return {
+    name: config.name,
+    type: 'file',
+    listScopes: async () => [scope],
+    async discover(s: Scope): Promise<ScanResult> {
+      const c = new ScanCollector(s);
+      let doc: unknown;
+      try {
+        doc = parse(await readFile(path, 'utf8'));
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const why = e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied' : e.message.split('\n')[0];
+        return { status: 'failed', origins: [], skipped: [], error: `${path}: ${why}` };
+      }
+      const origins = (doc as { origins?: unknown } | null)?.origins;
+      if (!Array.isArray(origins)) {
+        return { status: 'failed', origins: [], skipped: [], error: `${path}: expected a mapping with an "origins" list` };
+      }
+      origins.forEach((entry: unknown, i) => {
+        const e = (entry ?? {}) as Record<string, unknown>;
+        const source = `${config.path}#origins[${i}]`;
+        if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+          c.skip({ ip: String(entry), reason: 'invalid-ip', detail: 'entry is not a mapping {ip, vendor, region}', source });
+          return;
+        }
+        const tags = e.tags;
+        if (tags !== undefined && (typeof tags !== 'object' || tags === null || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string'))) {
+          c.skip({ ip: String(e.ip), reason: 'invalid-ip', detail: 'tags must map strings to strings', source });
+          return;
+        }
+        if (!isVendor(e.vendor)) {
+          c.skip({ ip: String(e.ip), reason: 'invalid-vendor', detail: `vendor ${JSON.stringify(e.vendor)} is not one of aws, azure, gcp, oci`, source });
+          return;
+        }
+        c.add({ ip: e.ip, vendor: e.vendor, region: e.region, source, tags: (tags as Record<string, string> | undefined) ?? {} });
+      });
+      return c.result('complete');
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { keyPath } from './errors.ts';
+
+const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export interface Expanded {
+  value: unknown;
+  /** Key paths whose string came (wholly or partly) from the environment. */
+  fromEnv: Set<string>;
+  issues: string[];
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config. `$${` escapes a literal.
+ * A reference to an unset variable without a default is an error naming the key.
+ */
+export function expandEnv(doc: unknown, env: NodeJS.ProcessEnv): Expanded {
+  const fromEnv = new Set<string>();
+  const issues: string[] = [];
+  const walk = (v: unknown, path: PropertyKey[]): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('${')) return v;
+      let used = false;
+      const out = v
+        .replace(/\$\$\{/g, '\u0000')
+        .replace(REF, (_m, name: string, def: string | undefined) => {
+          used = true;
+          const val = env[name];
+          if (val !== undefined && val !== '') return val;
+          if (def !== undefined) return def;
+          issues.push(`${keyPath(path)}: environment variable ${name} is not set`);
+          return '';
+        })
+        .replace(/\u0000/g, '${');
+      if (used) fromEnv.add(keyPath(path));
+      return out;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    return v;
+  };
+  return { value: walk(doc, []), fromEnv, issues };
+}

@@ -1,0 +1,19 @@
+/** A configuration problem. The CLI prints every issue (key path first) and exits 2. */
+export class ConfigError extends Error {
+  readonly issues: string[];
+  readonly file: string | undefined;
+
+  constructor(issues: string[], file?: string) {
+    super(`${file ? `${file}: ` : ''}invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+    this.file = file;
+  }
+}
+
+/** `zones[0].guard.maxChangeFraction` from a zod/JSON path. */
+export function keyPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out || '(root)';
+}

@@ -1,0 +1,160 @@
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { connectorConfigSchema } from '../../connectors/index.ts';
+import { VENDORS } from '../model/index.ts';
+import { parseDuration } from './duration.ts';
+
+const duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v * 1000; // a bare number is seconds, as in most daemons' configs
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (examples: 500ms, 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const cidr = z.string().refine(
+  (c) => {
+    try {
+      ipaddr.parseCIDR(c);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a CIDR (examples: 192.0.2.0/24, 2001:db8::/32)' },
+);
+
+export const selectorSchema = z.strictObject({
+  connectors: z.array(z.string()).optional(),
+  vendors: z.array(z.enum(VENDORS)).optional(),
+  regions: z.array(z.string()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  cidrs: z.array(cidr).optional(),
+});
+
+const policy = z.enum(['sync', 'upsert-only', 'create-only'], {
+  error: (iss) =>
+    iss.input === undefined
+      ? 'required, one of sync, upsert-only, create-only (there is no default: sync deletes)'
+      : `"${String(iss.input)}" is not one of sync, upsert-only, create-only`,
+});
+
+export const zoneSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{32}$/, 'a Cloudflare zone id: 32 lowercase hexadecimal characters'),
+  name: z.string().optional(),
+  policy,
+  adopt: z.boolean().default(false),
+  maxMappings: z.int().min(1).max(3500).default(3500),
+  reserve: z.int().min(0).max(3500).default(0),
+  deleteAfterMissedScans: z.int().min(1).max(1000).default(2),
+  guard: z
+    .strictObject({
+      maxChangeFraction: z.number().gt(0).max(1).default(0.3),
+      minEntries: z.int().min(0).default(10),
+    })
+    .prefault({}),
+  select: selectorSchema.prefault({}),
+  priority: z.array(selectorSchema).default([]),
+});
+
+const secretRef = z.string().min(1);
+
+export const cloudflareSchema = z
+  .strictObject({
+    apiBase: z.url({ protocol: /^https?$/ }).default('https://api.cloudflare.com/client/v4'),
+    token: secretRef.optional(),
+    tokenFile: z.string().optional(),
+    email: z.string().optional(),
+    key: secretRef.optional(),
+    keyFile: z.string().optional(),
+    api: z.enum(['v1', 'v2', 'auto']).default('auto'),
+    rateLimit: z
+      .strictObject({
+        requests: z.int().min(1).default(1200),
+        perSeconds: z.int().min(1).default(300),
+      })
+      .prefault({}),
+    timeout: duration.default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    const token = c.token !== undefined || c.tokenFile !== undefined;
+    const key = c.key !== undefined || c.keyFile !== undefined;
+    if (c.token !== undefined && c.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give token or tokenFile, not both' });
+    if (c.key !== undefined && c.keyFile !== undefined) ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'give key or keyFile, not both' });
+    if (token && (key || c.email !== undefined)) ctx.addIssue({ code: 'custom', path: ['token'], message: 'give an API token, or email + global key, not both' });
+    if (!token && !key) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required: an API token (token: ${CLOUDFLARE_API_TOKEN} or tokenFile), or email + key' });
+    if (key && c.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'required with key / keyFile (the global API key needs the account email)' });
+  });
+
+const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
+
+export const configSchema = z
+  .strictObject({
+    redis: z
+      .strictObject({
+        url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+        prefix: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - and {} (a hash tag for Redis Cluster)').default('ors'),
+      })
+      .prefault({}),
+    cloudflare: cloudflareSchema,
+    zones: z.array(zoneSchema).min(1, 'at least one zone'),
+    connectors: z.array(connectorConfigSchema).min(1, 'at least one connector'),
+    schedule: z
+      .strictObject({
+        reconcileEvery: duration.default(300_000),
+        /** A complete scan older than this can no longer delete (default: 3 × reconcileEvery). */
+        maxScanAge: duration.optional(),
+        discoverTimeout: duration.default(300_000),
+      })
+      .prefault({}),
+    server: z
+      .strictObject({
+        listen: listen.default('127.0.0.1:9464'),
+        token: secretRef.optional(),
+        tokenFile: z.string().optional(),
+        /** /readyz answers 200 only if every zone had a complete reconcile this recently (default: 3 × reconcileEvery). */
+        readyMaxAge: duration.optional(),
+      })
+      .prefault({}),
+    worker: z
+      .strictObject({
+        discoverConcurrency: z.int().min(1).max(256).default(8),
+        reconcileConcurrency: z.int().min(1).max(64).default(4),
+        applyConcurrency: z.int().min(1).max(64).default(2),
+        applyAttempts: z.int().min(1).max(100).default(10),
+        shutdownTimeout: duration.default(30_000),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    c.connectors.forEach((k, i) => {
+      if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['connectors', i, 'name'], message: `duplicate connector name "${k.name}"` });
+      names.add(k.name);
+    });
+    const ids = new Set<string>();
+    c.zones.forEach((z, i) => {
+      if (ids.has(z.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id ${z.id}` });
+      ids.add(z.id);
+      const check = (sel: { connectors?: string[] | undefined }, path: PropertyKey[]) =>
+        sel.connectors?.forEach((n, j) => {
+          if (!names.has(n)) ctx.addIssue({ code: 'custom', path: [...path, 'connectors', j], message: `no connector named "${n}" (have: ${[...names].join(', ')})` });
+        });
+      check(z.select, ['zones', i, 'select']);
+      z.priority.forEach((p, j) => check(p, ['zones', i, 'priority', j]));
+      if (z.reserve >= z.maxMappings) ctx.addIssue({ code: 'custom', path: ['zones', i, 'reserve'], message: `must be below maxMappings (${z.maxMappings})` });
+    });
+    if (c.server.token !== undefined && c.server.tokenFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'tokenFile'], message: 'give token or tokenFile, not both' });
+    }
+  });
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type ZoneConfig = z.infer<typeof zoneSchema>;

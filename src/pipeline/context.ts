@@ -1,0 +1,32 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Connector } from '../../connectors/connector.ts';
+import type { CloudflareClient } from '../cloudflare/client.ts';
+import type { Config } from '../config/load.ts';
+import type { Metrics } from '../server/metrics.ts';
+import type { StateStore, StoredPlan } from '../state/store.ts';
+import type { DiscoverResult } from './jobs.ts';
+import type { Queues } from './queues.ts';
+
+/** Progress, for a terminal watching its own `sync --once` (emitted by the process that ran the job). */
+export interface PipelineEvents {
+  scopes: [{ cycleId: string; total: number }];
+  scope: [DiscoverResult & { cycleId: string }];
+  plan: [StoredPlan];
+  batch: [{ zoneId: string; planId: string; batch: number; of: number; kind: 'upsert' | 'delete'; sent: number; succeeded: number; failed: number }];
+  paused: [{ ms: number; why: string }];
+}
+
+export interface PipelineContext {
+  config: Config;
+  logger: Logger;
+  state: StateStore;
+  queues: Queues;
+  connectors: ReadonlyMap<string, Connector>;
+  cloudflare: CloudflareClient;
+  metrics: Metrics;
+  events: EventEmitter<PipelineEvents>;
+  /** Aborted when the process starts shutting down: long waits hand their job back instead of holding it. */
+  shutdown: AbortSignal;
+  pollMs: number;
+}

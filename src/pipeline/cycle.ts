@@ -1,0 +1,89 @@
+import type { Job } from 'bullmq';
+import type { Scope } from '../../connectors/connector.ts';
+import { mapBounded } from '../../connectors/shared/concurrency.ts';
+import { formatDuration } from '../config/duration.ts';
+import type { ZoneSettings } from '../reconcile/types.ts';
+import type { PipelineContext } from './context.ts';
+import { handBack } from './handback.ts';
+import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob } from './jobs.ts';
+import { waitForJobs } from './wait.ts';
+
+/** The connectors a zone draws from (all of them when its selector names none). */
+export function zoneConnectors(ctx: Pick<PipelineContext, 'config'>, zone: ZoneSettings): string[] {
+  const all = ctx.config.connectors.map((c) => c.name);
+  const named = zone.select.connectors;
+  return named && named.length > 0 ? all.filter((n) => named.includes(n)) : all;
+}
+
+/** Lists a connector's scopes; when listing fails, the last list is used (its scopes are still real). */
+export async function listScopes(ctx: PipelineContext, name: string): Promise<{ scopes: Scope[]; error?: string }> {
+  const connector = ctx.connectors.get(name);
+  if (!connector) return { scopes: (await ctx.state.getScopes(name))?.scopes ?? [], error: `connector "${name}" is not configured in this process` };
+  const timeoutMs = ctx.config.schedule.discoverTimeoutMs;
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const scopes = await Promise.race([
+      connector.listScopes(signal),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${formatDuration(timeoutMs)}`)), { once: true })),
+    ]);
+    await ctx.state.saveScopes(name, scopes, Date.now());
+    return { scopes };
+  } catch (err) {
+    const error = `listing scopes failed: ${(err as Error).message}`;
+    const last = await ctx.state.getScopes(name);
+    ctx.logger.warn({ connector: name, error, using: last?.scopes.length ?? 0 }, 'using the last known scopes');
+    await ctx.state.recordError(`scopes ${name}`, error);
+    return { scopes: last?.scopes ?? [], error };
+  }
+}
+
+/**
+ * One pass: list the scopes the zones need, discover each (one job per scope, deduplicated across
+ * cycles), then enqueue one reconcile per zone. Reconciles are deduplicated per zone with
+ * keepLastIfActive: at most one runs and one waits, so a zone's reconciles never overlap.
+ */
+export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, token?: string): Promise<CycleResult> {
+  const cycleId = job.data.cycleId ?? newCycleId();
+  const zones = job.data.zones ? ctx.config.zones.filter((z) => job.data.zones!.includes(z.id)) : ctx.config.zones;
+  const names = [...new Set(zones.flatMap((z) => zoneConnectors(ctx, z)))];
+  const listErrors: CycleResult['listErrors'] = [];
+  const lists = await mapBounded(names, 4, async (name) => {
+    const r = await listScopes(ctx, name);
+    if (r.error) listErrors.push({ connector: name, error: r.error });
+    return r.scopes;
+  });
+  let scopes = lists.flat();
+  if (job.data.scopes) scopes = scopes.filter((s) => job.data.scopes!.includes(s.id));
+  ctx.events.emit('scopes', { cycleId, total: scopes.length });
+
+  const discoverIds = await Promise.all(
+    scopes.map(async (scope) => {
+      const j = await ctx.queues.discover.add('discover', { cycleId, connector: scope.connector, scope }, { deduplication: { id: jobId('discover', scope.id) } });
+      return j.id!;
+    }),
+  );
+  let finished;
+  try {
+    finished = await waitForJobs<DiscoverResult>(ctx.queues.discover, discoverIds, { signal: ctx.shutdown, pollMs: ctx.pollMs });
+  } catch (err) {
+    if (ctx.shutdown.aborted) throw await handBack(job, token, 0);
+    throw err;
+  }
+  const results: CycleResult['scopes'] = finished.map((f, i) => {
+    const scope = scopes[i]!.id;
+    if (f.state === 'completed') return { scope, status: f.result.status, origins: f.result.origins, skipped: f.result.skipped, ...(f.result.error ? { error: f.result.error } : {}) };
+    return { scope, status: 'unknown', origins: 0, skipped: 0, error: f.state === 'failed' ? f.error : 'discover job vanished' };
+  });
+
+  const discoveredAt = Date.now();
+  const reconciles = await Promise.all(
+    zones.map(async (z) => {
+      const data: ReconcileJob = { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}) };
+      const j = await ctx.queues.reconcile.add('reconcile', data, {
+        deduplication: { id: jobId('reconcile', z.id, job.data.dryRun ? 'dry' : 'apply'), keepLastIfActive: true },
+      });
+      return { zoneId: z.id, jobId: j.id! };
+    }),
+  );
+  return { cycleId, scopes: results, listErrors, reconciles, discoveredAt };
+}

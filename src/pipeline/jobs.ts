@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Scope, ScanStatus } from '../../connectors/connector.ts';
+import type { Vendor } from '../model/index.ts';
+
+export const QUEUES = { cycle: 'cycle', discover: 'discover', reconcile: 'reconcile', apply: 'apply' } as const;
+
+export type Trigger = 'schedule' | 'resync' | 'cli' | 'api' | 'approve' | 'startup';
+
+/** One pass over some zones: list scopes, discover them, then reconcile each zone. */
+export interface CycleJob {
+  cycleId?: string;
+  reason: Trigger;
+  /** Zones to reconcile (default all). */
+  zones?: string[];
+  /** Only these scope ids are rediscovered (default every scope the zones select). */
+  scopes?: string[];
+  dryRun?: boolean;
+}
+
+export interface CycleResult {
+  cycleId: string;
+  scopes: Array<{ scope: string; status: ScanStatus | 'unknown'; origins: number; skipped: number; error?: string }>;
+  listErrors: Array<{ connector: string; error: string }>;
+  reconciles: Array<{ zoneId: string; jobId: string }>;
+  /** When discovery ended: a reconcile that started later has seen this cycle's snapshots. */
+  discoveredAt: number;
+}
+
+export interface DiscoverJob {
+  cycleId: string;
+  connector: string;
+  scope: Scope;
+}
+
+export interface DiscoverResult {
+  scope: string;
+  status: ScanStatus;
+  origins: number;
+  skipped: number;
+  error?: string;
+  at: number;
+}
+
+export interface ReconcileJob {
+  cycleId: string;
+  zoneId: string;
+  reason: Trigger;
+  dryRun?: boolean;
+}
+
+export interface ReconcileResult {
+  zoneId: string;
+  cycleId: string;
+  planId: string | null;
+  status: string;
+  statusReason?: string;
+  upserts: number;
+  deletes: number;
+  failed: number;
+  requests: number;
+}
+
+export type ApplyJob =
+  | { planId: string; zoneId: string; batch: number; kind: 'upsert'; items: Array<{ ip: string; vendor: Vendor; region: string; scope: string }> }
+  | { planId: string; zoneId: string; batch: number; kind: 'delete'; items: Array<{ ip: string }> };
+
+/**
+ * BullMQ job and deduplication ids may not contain `:` (IPv6, our own separators) and must not be all
+ * digits: every id we choose is a readable prefix plus a hash.
+ */
+export function jobId(kind: string, ...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 20);
+  return `${kind}-${h}`;
+}
+
+export function newCycleId(now = Date.now()): string {
+  return `c${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export function newPlanId(zoneId: string, now = Date.now()): string {
+  return `p${now.toString(36)}${zoneId.slice(0, 6)}${randomBytes(3).toString('hex')}`;
+}
+
+/** Cycle ids start with their creation time, so "newer than" is a string-free comparison. */
+export function cycleTime(cycleId: string): number {
+  return parseInt(cycleId.slice(1, -6), 36) || 0;
+}

@@ -1,0 +1,246 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Scope } from '../../connectors/connector.ts';
+import { CloudflareApiError } from '../cloudflare/errors.ts';
+import type { SupportedRegions } from '../cloudflare/types.ts';
+import { isVendor, type Vendor } from '../model/index.ts';
+import { planZone } from '../reconcile/plan.ts';
+import type { Plan, ZoneSettings } from '../reconcile/types.ts';
+import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
+import { pauseCloudflare } from './cloudflare-pace.ts';
+import type { PipelineContext } from './context.ts';
+import { zoneConnectors } from './cycle.ts';
+import { handBack } from './handback.ts';
+import { jobId, newPlanId, type ApplyJob, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { waitForJobs } from './wait.ts';
+
+const BATCH = 100;
+const SUPPORTED_REGIONS_TTL = 3600;
+
+/**
+ * Reconciles one zone: reads Cloudflare's list, plans against the snapshots, stores the plan, and (unless
+ * it is a dry run, has nothing to do, or is held by the guard) applies it: deletes first, then upserts,
+ * in batches of ≤100 through the rate-limited apply queue, waiting for each phase. The job stays
+ * active while its batches run, which is what keeps a zone's reconciles from overlapping.
+ */
+export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJob>, token?: string, signal?: AbortSignal): Promise<ReconcileResult> {
+  const { zoneId, cycleId, dryRun = false } = job.data;
+  const zone = ctx.config.zones.find((z) => z.id === zoneId);
+  const base = { zoneId, cycleId, upserts: 0, deletes: 0, failed: 0, requests: 0 };
+  if (!zone) return { ...base, planId: null, status: 'skipped', statusReason: 'zone is not in this configuration' };
+  const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
+
+  const scopes = await selectedScopes(ctx, zone);
+  const knownScopes = await allKnownScopes(ctx);
+  const views = await ctx.state.getScopeViews(scopes.map((s) => ({ id: s.id, connector: s.connector })));
+
+  let current, supported;
+  try {
+    supported = await supportedRegions(ctx, zoneId, signal);
+    current = await ctx.cloudflare.listMappings(zoneId, signal);
+  } catch (err) {
+    if (err instanceof CloudflareApiError) {
+      if (err.outcome === 'rate_limited') {
+        const ms = err.retryAfterMs ?? 60_000;
+        await pauseCloudflare(ctx, ms, 'rate limited while listing mappings');
+        throw await handBack(job, token, ms);
+      }
+      await ctx.state.recordError(`reconcile ${zoneId}`, err.message);
+      if (!err.retryable) throw new UnrecoverableError(err.message);
+    }
+    throw err;
+  }
+
+  const now = Date.now();
+  const plan = planZone({
+    zone,
+    now,
+    maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
+    scopes: views,
+    knownScopes,
+    current,
+    registry: await ctx.state.getRegistry(zoneId),
+    tombstones: await ctx.state.getTombstones(zoneId),
+    ...(supported ? { supportedRegions: supported } : {}),
+  });
+  const api = await ctx.cloudflare.family(zoneId);
+  const writes = plan.upserts.length + plan.deletes.length;
+  const zoneStatus = await ctx.state.getZoneStatus(zoneId);
+
+  // A held plan keeps its id while nothing changes, so the id an operator approves stays valid.
+  let id = newPlanId(zoneId, now);
+  let status: PlanStatus = dryRun ? 'dry-run' : writes === 0 ? 'noop' : 'applying';
+  let statusReason: string | undefined;
+  if (!dryRun && writes > 0 && plan.guard.held) {
+    const forced = await ctx.state.takeForce(zoneId);
+    const approved = await ctx.state.approvedDigest(zoneId);
+    if (forced || approved === plan.digest) {
+      statusReason = forced ? `guard overridden (--force): ${plan.guard.reason}` : `approved: ${plan.guard.reason}`;
+      if (approved === plan.digest) await ctx.state.clearApproval(zoneId);
+    } else {
+      status = 'held';
+      statusReason = `${plan.guard.reason}; run \`origin-region-sync approve <plan-id>\` or sync --force`;
+      const prev = zoneStatus.heldPlanId ? await ctx.state.getPlan(zoneStatus.heldPlanId) : null;
+      if (prev && prev.status === 'held' && prev.digest === plan.digest) id = prev.id;
+    }
+  }
+  const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}) };
+  await ctx.state.savePlan(stored);
+  if (!dryRun) {
+    await ctx.state.replaceTombstones(zoneId, plan.tombstones);
+    await ctx.state.setZoneStatus(zoneId, zoneFigures(plan, stored, api));
+    for (const d of plan.drift) ctx.metrics.drift.inc({ zone: zoneId, action: d.action });
+    if (plan.drift.length > 0) log.warn({ drift: plan.drift.slice(0, 20), count: plan.drift.length }, 'managed mappings were changed by someone else');
+  }
+  ctx.events.emit('plan', stored);
+  log.info(
+    { plan: id, status, upserts: plan.upserts.length, deletes: plan.deletes.length, skipped: plan.skipped.length, overflow: plan.overflow.length, budgetLeft: plan.budget.left, guard: plan.guard.reason },
+    `plan ${status}`,
+  );
+
+  if (dryRun) return { ...base, planId: id, status };
+  if (status === 'held') {
+    ctx.metrics.plansHeld.inc({ zone: zoneId });
+    await ctx.state.setZoneStatus(zoneId, { heldPlanId: id });
+    await ctx.state.recordError(`reconcile ${zoneId}`, `plan ${id} held by the guard: ${plan.guard.reason}`);
+    return { ...base, planId: id, status, ...(statusReason ? { statusReason } : {}) };
+  }
+  await ctx.state.clearZoneStatus(zoneId, 'heldPlanId');
+
+  // From here on the plan is the zone's: batches of any older plan are superseded.
+  await ctx.state.setCurrentPlan(zoneId, id);
+  await rememberAndForget(ctx, zoneId, id, plan, now);
+  if (status === 'noop') {
+    await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop' });
+    return { ...base, planId: id, status };
+  }
+
+  const outcome = await applyPlan(ctx, job, token, id, zone, plan);
+  const finalStatus: PlanStatus = outcome.failed.length === 0 && outcome.batchErrors.length === 0 ? 'applied' : outcome.upserted + outcome.deleted > 0 ? 'partial' : 'failed';
+  await ctx.state.updatePlan(id, { status: finalStatus, result: outcome });
+  await ctx.state.setZoneStatus(zoneId, { lastStatus: finalStatus, ...(finalStatus === 'applied' ? { lastCompleteAt: Date.now() } : {}) });
+  for (const u of plan.upserts) ctx.metrics.planChanges.inc({ zone: zoneId, kind: u.kind });
+  if (plan.deletes.length > 0) ctx.metrics.planChanges.inc({ zone: zoneId, kind: 'delete' }, plan.deletes.length);
+  if (finalStatus !== 'applied') {
+    const first = outcome.batchErrors[0] ?? outcome.failed[0]?.error ?? 'unknown';
+    await ctx.state.recordError(`apply ${zoneId}`, `plan ${id} ${finalStatus}: ${outcome.failed.length} item(s) failed; ${first}`);
+  }
+  log.info({ plan: id, status: finalStatus, upserted: outcome.upserted, deleted: outcome.deleted, failed: outcome.failed.length, requests: outcome.requests }, `plan ${finalStatus}`);
+  return {
+    ...base,
+    planId: id,
+    status: finalStatus,
+    upserts: outcome.upserted,
+    deletes: outcome.deleted,
+    failed: outcome.failed.length + outcome.batchErrors.length,
+    requests: outcome.requests,
+  };
+}
+
+async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: string | undefined, planId: string, zone: ZoneSettings, plan: Plan): Promise<ApplyOutcome> {
+  const deleteBatches = chunk(plan.deletes.map((d) => ({ ip: d.ip })), BATCH);
+  const upsertBatches = chunk(plan.upserts.map((u) => ({ ip: u.ip, vendor: u.vendor, region: u.region, scope: u.scope })), BATCH);
+  const of = deleteBatches.length + upsertBatches.length;
+  const results: BatchResult[] = [];
+  let n = 0;
+  // Deletes first: they free the room the creates need, so no write ever meets the 3,500 cap.
+  for (const phase of [deleteBatches.map((items) => ({ kind: 'delete' as const, items })), upsertBatches.map((items) => ({ kind: 'upsert' as const, items }))]) {
+    if (phase.length === 0) continue;
+    const ids: string[] = [];
+    for (const b of phase) {
+      const batch = n++;
+      const data = { planId, zoneId: zone.id, batch, ...b } as ApplyJob;
+      const j = await ctx.queues.apply.add(b.kind, data, { jobId: jobId('apply', planId, String(batch)) });
+      ids.push(j.id!);
+    }
+    try {
+      await waitForJobs(ctx.queues.apply, ids, { signal: ctx.shutdown, pollMs: ctx.pollMs });
+    } catch (err) {
+      // Shutting down: hand the zone back; whoever runs it next re-plans, superseding these batches.
+      if (ctx.shutdown.aborted) throw await handBack(job, token, 0);
+      throw err;
+    }
+    const recorded = new Map((await ctx.state.getBatches(planId)).map((r) => [r.batch, r]));
+    for (let i = n - phase.length; i < n; i++) {
+      const r = recorded.get(i) ?? { batch: i, kind: phase[0]!.kind, sent: 0, succeeded: 0, failed: [], error: 'batch job ended without a result' };
+      results.push(r);
+      ctx.events.emit('batch', { zoneId: zone.id, planId, batch: i, of, kind: r.kind, sent: r.sent, succeeded: r.succeeded, failed: r.failed.length + (r.error ? r.sent || 1 : 0) });
+    }
+  }
+  return {
+    upserted: sum(results.filter((r) => r.kind === 'upsert').map((r) => r.succeeded)),
+    deleted: sum(results.filter((r) => r.kind === 'delete').map((r) => r.succeeded)),
+    failed: results.flatMap((r) => r.failed),
+    batchErrors: results.flatMap((r) => (r.error ? [`batch ${r.batch} (${r.kind}): ${r.error}`] : [])),
+    requests: results.filter((r) => r.sent > 0 && !r.superseded).length,
+    finishedAt: Date.now(),
+  };
+}
+
+async function rememberAndForget(ctx: PipelineContext, zoneId: string, planId: string, plan: Plan, now: number): Promise<void> {
+  await ctx.state.setRegistry(
+    zoneId,
+    plan.remember.map((r) => [r.ip, { ...r.entry, planId, at: now }]),
+  );
+  await ctx.state.forgetRegistry(zoneId, plan.forget);
+}
+
+function zoneFigures(plan: Plan, stored: StoredPlan, api: string) {
+  const counts: Record<string, number> = {};
+  for (const s of plan.skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  return {
+    lastPlanId: stored.id,
+    lastPlanAt: stored.createdAt,
+    lastStatus: stored.status,
+    managed: plan.budget.managedAfter,
+    unmanaged: plan.budget.unmanaged,
+    cap: plan.budget.cap,
+    available: plan.budget.available,
+    budgetLeft: plan.budget.left,
+    overflow: plan.budget.overflow,
+    drift: plan.drift.length,
+    skipped: JSON.stringify(counts),
+    api,
+  };
+}
+
+async function selectedScopes(ctx: PipelineContext, zone: ZoneSettings): Promise<Scope[]> {
+  const lists = await Promise.all(zoneConnectors(ctx, zone).map((n) => ctx.state.getScopes(n)));
+  return lists.flatMap((l) => l?.scopes ?? []);
+}
+
+async function allKnownScopes(ctx: PipelineContext): Promise<Set<string>> {
+  const lists = await Promise.all(ctx.config.connectors.map((c) => ctx.state.getScopes(c.name)));
+  return new Set(lists.flatMap((l) => l?.scopes.map((s) => s.id) ?? []));
+}
+
+/**
+ * The zone's supported_regions, cached for an hour. When Cloudflare will not say (Tiered Cache off, an
+ * unexpected answer), regions are checked against the vendor catalogues instead.
+ */
+async function supportedRegions(ctx: PipelineContext, zoneId: string, signal?: AbortSignal): Promise<Map<Vendor, Set<string>> | undefined> {
+  const cacheKey = `supported-regions:${zoneId}`;
+  let sr = await ctx.state.getCached<SupportedRegions>(cacheKey);
+  if (!sr) {
+    try {
+      sr = await ctx.cloudflare.supportedRegions(zoneId, signal);
+      await ctx.state.setCached(cacheKey, sr, SUPPORTED_REGIONS_TTL);
+    } catch (err) {
+      if (err instanceof CloudflareApiError && (err.outcome === 'rate_limited' || err.outcome === 'auth' || err.retryable)) throw err;
+      ctx.logger.warn({ zone: zoneId, error: (err as Error).message }, 'supported_regions unavailable: checking regions against the vendor catalogues');
+      return undefined;
+    }
+  }
+  const out = new Map<Vendor, Set<string>>();
+  for (const [vendor, regions] of Object.entries(sr.vendors)) if (isVendor(vendor)) out.set(vendor, new Set(regions.map((r) => r.name)));
+  return out;
+}
+
+function chunk<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}

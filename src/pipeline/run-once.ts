@@ -1,0 +1,46 @@
+import type { StoredPlan } from '../state/store.ts';
+import { jobId, type CycleJob, type CycleResult, type ReconcileResult } from './jobs.ts';
+import type { Runtime } from './runtime.ts';
+import { waitForJobs } from './wait.ts';
+
+export interface OnceResult {
+  cycle: CycleResult;
+  zones: Array<{ result: ReconcileResult; plan: StoredPlan | null }>;
+}
+
+/**
+ * Runs one cycle through the queues and waits for it and for every zone's reconcile that saw its
+ * snapshots. Used by `sync --once`, `plan`, `resync --wait` and the demo; the jobs may run in this
+ * process or in a daemon's.
+ */
+export async function runOnce(rt: Runtime, data: CycleJob, opts: { signal?: AbortSignal } = {}): Promise<OnceResult> {
+  const job = await rt.enqueueCycle(data);
+  const [c] = await waitForJobs<CycleResult>(rt.ctx.queues.cycle, [job.id!], { pollMs: rt.ctx.pollMs, ...opts });
+  if (!c || c.state !== 'completed') throw new Error(`cycle ${job.id} ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);
+  const cycle = c.result;
+  const zones = await Promise.all(cycle.reconciles.map((r) => waitForZone(rt, r.zoneId, r.jobId, cycle.discoveredAt, !!data.dryRun, opts.signal)));
+  return { cycle, zones };
+}
+
+/**
+ * Reconciles of a zone coalesce (keepLastIfActive): ours may have been merged into one that was already
+ * running, in which case the one after it is ours. Follow the chain until one started after discovery.
+ */
+async function waitForZone(rt: Runtime, zoneId: string, id: string, notBefore: number, dry: boolean, signal?: AbortSignal) {
+  const queue = rt.ctx.queues.reconcile;
+  const dedup = jobId('reconcile', zoneId, dry ? 'dry' : 'apply');
+  for (;;) {
+    const [f] = await waitForJobs<ReconcileResult>(queue, [id], { pollMs: rt.ctx.pollMs, ...(signal ? { signal } : {}) });
+    const job = await queue.getJob(id);
+    const next = await queue.getDeduplicationJobId(dedup);
+    if (job && (job.processedOn ?? 0) < notBefore && next && next !== id) {
+      id = next;
+      continue;
+    }
+    if (!f || f.state !== 'completed') {
+      const error = f?.state === 'failed' ? f.error : 'reconcile job vanished';
+      return { result: { zoneId, cycleId: '', planId: null, status: 'error', statusReason: error, upserts: 0, deletes: 0, failed: 1, requests: 0 }, plan: null };
+    }
+    return { result: f.result, plan: f.result.planId ? await rt.ctx.state.getPlan(f.result.planId) : null };
+  }
+}

@@ -1,0 +1,142 @@
+import { EventEmitter } from 'node:events';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createConnector } from '../../connectors/index.ts';
+import type { Connector } from '../../connectors/connector.ts';
+import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
+import type { Config } from '../config/load.ts';
+import { Metrics } from '../server/metrics.ts';
+import { StateStore } from '../state/store.ts';
+import { redactUrl } from '../state/redis-url.ts';
+import { applyProcessor } from './apply.ts';
+import type { PipelineContext, PipelineEvents } from './context.ts';
+import { processCycle } from './cycle.ts';
+import { processDiscover } from './discover.ts';
+import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
+import { closeQueues, createQueues } from './queues.ts';
+import { processReconcile } from './reconcile.ts';
+import { ensureSchedule } from './scheduler.ts';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Run the workers in this process (the daemon, `sync --once`); commands that only enqueue or read do not. */
+  workers: boolean;
+  /** Upsert the periodic job scheduler (the daemon). */
+  schedule: boolean;
+  /** Tests and the demo may hand in ready connectors or a client. */
+  connectors?: Map<string, Connector>;
+  cloudflare?: CloudflareClient;
+  /** Worker lock duration; a killed worker's jobs are taken over after about this long. */
+  lockDurationMs?: number;
+  pollMs?: number;
+}
+
+export interface Runtime {
+  ctx: PipelineContext;
+  redis: Redis;
+  workers: Worker[];
+  /** Adds a cycle job; resyncs of the same zones coalesce (one running, at most one waiting). */
+  enqueueCycle(data: CycleJob): Promise<Job<CycleJob>>;
+  /** Graceful stop: workers finish or hand back their jobs, within the deadline. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Connects to Redis with a clear error instead of BullMQ's endless reconnect loop when it is not there. */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
+  redis.on('error', () => {}); // reported below or by the caller; ioredis reconnects on its own afterwards
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return redis;
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = opts;
+  const redis = await connectRedis(config.redis.url);
+  const state = new StateStore(redis, config.redis.prefix);
+  const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
+  const metrics = opts.metrics ?? new Metrics();
+  const events = new EventEmitter<PipelineEvents>();
+  const shutdown = new AbortController();
+
+  const connectors =
+    opts.connectors ??
+    new Map(config.connectors.map((c) => [c.name, createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })]));
+  const auth = 'token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() };
+  const cloudflare =
+    opts.cloudflare ??
+    createCloudflareClient({
+      apiBase: config.cloudflare.apiBase,
+      auth,
+      api: config.cloudflare.api,
+      timeoutMs: config.cloudflare.timeoutMs,
+      onRequest: (info) => metrics.cloudflareRequest(info),
+      familyMemory: { get: (z) => state.getFamily(z), set: (z, f) => state.setFamily(z, f) },
+      onWarning: (w) => logger.warn({ warning: w }, 'unexpected entry in a Cloudflare response'),
+      userAgent: 'origin-region-sync',
+    });
+
+  const ctx: PipelineContext = { config, logger, state, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
+
+  const workers: Worker[] = [];
+  if (opts.workers) {
+    const common = { connection: redis, prefix: config.redis.prefix, ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {}) };
+    const w = config.worker;
+    let applyWorker: Worker | undefined;
+    workers.push(
+      new Worker(QUEUES.cycle, (job, token) => processCycle(ctx, job, token), { ...common, concurrency: 2 }),
+      new Worker(QUEUES.discover, (job, _token, signal) => processDiscover(ctx, job, signal), { ...common, concurrency: w.discoverConcurrency }),
+      new Worker(QUEUES.reconcile, (job, token, signal) => processReconcile(ctx, job, token, signal), { ...common, concurrency: w.reconcileConcurrency }),
+      (applyWorker = new Worker(QUEUES.apply, applyProcessor(ctx, () => applyWorker!), {
+        ...common,
+        concurrency: w.applyConcurrency,
+        // The one Cloudflare budget: BullMQ's limiter is global across every worker on this Redis.
+        limiter: { max: config.cloudflare.rateLimit.requests, duration: config.cloudflare.rateLimit.perSeconds * 1000 },
+      })),
+    );
+    for (const worker of workers) {
+      worker.on('error', (err) => logger.error({ queue: worker.name, error: err.message }, 'worker error'));
+      worker.on('failed', (job, err) => {
+        if (!job) return;
+        const final = job.finishedOn !== undefined || err.name === 'UnrecoverableError';
+        logger[final ? 'error' : 'warn']({ queue: worker.name, job: job.id, attempt: job.attemptsMade, error: err.message }, final ? 'job failed' : 'job failed, will retry');
+      });
+    }
+    await Promise.all(workers.map((wk) => wk.waitUntilReady()));
+  }
+  if (opts.schedule) await ensureSchedule(queues, state, config.schedule.reconcileEveryMs, logger);
+
+  let closed = false;
+  return {
+    ctx,
+    redis,
+    workers,
+    async enqueueCycle(data) {
+      const zones = [...(data.zones ?? config.zones.map((z) => z.id))].sort();
+      const dedup = jobId('cycle', data.dryRun ? 'dry' : 'apply', ...zones, '|', ...(data.scopes ?? []).sort());
+      return queues.cycle.add('cycle', { cycleId: newCycleId(), ...data }, { deduplication: { id: dedup, keepLastIfActive: true } });
+    },
+    async close(deadlineMs = config.worker.shutdownTimeoutMs) {
+      if (closed) return;
+      closed = true;
+      shutdown.abort(new Error('shutting down'));
+      const graceful = Promise.all(workers.map((wk) => wk.close()));
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadlineMs).unref());
+      if ((await Promise.race([graceful, timer])) === 'timeout') {
+        logger.warn({ deadlineMs }, 'shutdown deadline reached: unfinished jobs are handed back to the queue');
+        await Promise.all(workers.map((wk) => wk.close(true)));
+      }
+      await Promise.all([...connectors.values()].map((c) => c.close?.()));
+      await closeQueues(queues);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Job, Queue } from 'bullmq';
+
+export type Finished<R> = { id: string; state: 'completed'; result: R } | { id: string; state: 'failed'; error: string } | { id: string; state: 'missing' };
+
+/**
+ * Waits until every job is completed or failed, by polling Redis. Polling (instead of QueueEvents)
+ * works whichever replica runs the jobs and whatever the event stream has trimmed meanwhile.
+ */
+export async function waitForJobs<R>(
+  queue: Queue,
+  ids: readonly string[],
+  opts: { signal?: AbortSignal; pollMs?: number; onFinished?: (f: Finished<R>) => void } = {},
+): Promise<Array<Finished<R>>> {
+  const pending = new Set(ids);
+  const done = new Map<string, Finished<R>>();
+  const poll = opts.pollMs ?? 200;
+  while (pending.size > 0) {
+    opts.signal?.throwIfAborted();
+    for (const id of [...pending]) {
+      const job: Job | undefined = await queue.getJob(id);
+      let f: Finished<R> | undefined;
+      if (!job) f = { id, state: 'missing' };
+      else if (job.finishedOn && job.failedReason && (await job.isFailed())) f = { id, state: 'failed', error: job.failedReason };
+      else if (job.finishedOn && (await job.isCompleted())) f = { id, state: 'completed', result: job.returnvalue as R };
+      if (f) {
+        pending.delete(id);
+        done.set(id, f);
+        opts.onFinished?.(f);
+      }
+    }
+    if (pending.size > 0) await sleep(poll, opts.signal);
+  }
+  return ids.map((id) => done.get(id)!);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,85 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Outcome } from '../cloudflare/types.ts';
+
+/**
+ * The daemon's Prometheus metrics. Counters count what this process did; the zone and scope gauges
+ * are refreshed from Redis at scrape time (see refreshFromState), so every replica reports the same
+ * picture whichever of them did the work.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly cloudflareRequests = new Counter({
+    name: 'ors_cloudflare_requests_total',
+    help: 'Cloudflare API requests by method, API family and outcome (ok, rate_limited, cap_reached, invalid, not_found, auth, transient, no_route, unexpected).',
+    labelNames: ['method', 'family', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cloudflareRateLimited = new Counter({
+    name: 'ors_cloudflare_rate_limited_total',
+    help: 'HTTP 429 answers from Cloudflare; each paused the apply queue for Retry-After.',
+    registers: [this.registry],
+  });
+
+  readonly cloudflareBudgetRemaining = new Gauge({
+    name: 'ors_cloudflare_ratelimit_remaining',
+    help: 'Requests left in the current Cloudflare rate-limit window, from the last Ratelimit header seen.',
+    registers: [this.registry],
+  });
+
+  readonly planChanges = new Counter({
+    name: 'ors_plan_changes_total',
+    help: 'Changes in applied plans by zone and kind (create, update, adopt, repair, recreate, delete).',
+    labelNames: ['zone', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly writeItems = new Counter({
+    name: 'ors_write_items_total',
+    help: 'Mappings written or deleted, by zone, kind (upsert, delete) and result (ok, failed).',
+    labelNames: ['zone', 'kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly drift = new Counter({
+    name: 'ors_drift_total',
+    help: 'Managed mappings found changed or deleted by someone else, by zone and action (repair, recreate, report).',
+    labelNames: ['zone', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly scans = new Counter({
+    name: 'ors_scans_total',
+    help: 'Scope discoveries by connector and status (complete, partial, failed).',
+    labelNames: ['connector', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly plansHeld = new Counter({
+    name: 'ors_plans_held_total',
+    help: 'Plans held by the mass-change guard, by zone.',
+    labelNames: ['zone'] as const,
+    registers: [this.registry],
+  });
+
+  // Gauges refreshed from Redis at scrape time.
+  readonly managed = new Gauge({ name: 'ors_zone_mappings_managed', help: 'Mappings this daemon manages in the zone (after the last plan).', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly unmanaged = new Gauge({ name: 'ors_zone_mappings_unmanaged', help: 'Mappings in the zone managed by someone else.', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly budgetLeft = new Gauge({ name: 'ors_zone_budget_left', help: 'Mappings the daemon may still add to the zone (cap − unmanaged − reserve − managed).', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly overflow = new Gauge({ name: 'ors_zone_overflow', help: 'Desired origins left out of the zone for lack of room.', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly skipped = new Gauge({ name: 'ors_zone_skipped', help: 'Origins not written in the last plan, by reason.', labelNames: ['zone', 'reason'] as const, registers: [this.registry] });
+  readonly lastComplete = new Gauge({ name: 'ors_zone_last_complete_reconcile_timestamp_seconds', help: 'When the zone last had a reconcile applied without error.', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly held = new Gauge({ name: 'ors_zone_plan_held', help: '1 while a plan for the zone waits for approval.', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly scopeStatus = new Gauge({ name: 'ors_scope_status', help: '1 for the status of each scope\'s latest scan (complete, partial, failed, never).', labelNames: ['connector', 'scope', 'status'] as const, registers: [this.registry] });
+  readonly scopeLastScan = new Gauge({ name: 'ors_scope_last_scan_timestamp_seconds', help: 'When each scope was last scanned.', labelNames: ['connector', 'scope'] as const, registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ors_process_' });
+  }
+
+  cloudflareRequest(info: { method: string; family: string; outcome: Outcome }): void {
+    this.cloudflareRequests.inc({ method: info.method, family: info.family, outcome: info.outcome });
+    if (info.outcome === 'rate_limited') this.cloudflareRateLimited.inc();
+  }
+}

@@ -1,0 +1,317 @@
+import type { Redis } from 'ioredis';
+import type { ScanResult, Scope } from '../../connectors/connector.ts';
+import type { Origin, Skipped } from '../model/index.ts';
+import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
+
+const DAY = 86_400;
+
+export type PlanStatus = 'planned' | 'held' | 'applying' | 'applied' | 'partial' | 'failed' | 'superseded' | 'dry-run' | 'noop';
+
+/** A plan as kept in Redis: the pure plan plus what happened to it. */
+export interface StoredPlan extends Plan {
+  id: string;
+  status: PlanStatus;
+  reason: string;
+  cycleId: string;
+  dryRun: boolean;
+  api?: string;
+  statusReason?: string;
+  result?: ApplyOutcome;
+  updatedAt: number;
+}
+
+export interface BatchResult {
+  batch: number;
+  kind: 'upsert' | 'delete';
+  sent: number;
+  succeeded: number;
+  failed: Array<{ ip: string; error: string }>;
+  /** Set when the whole request failed (after retries), or the batch was skipped. */
+  error?: string;
+  superseded?: boolean;
+}
+
+export interface ApplyOutcome {
+  upserted: number;
+  deleted: number;
+  failed: Array<{ ip: string; error: string }>;
+  batchErrors: string[];
+  requests: number;
+  finishedAt: number;
+}
+
+export interface ZoneStatus {
+  lastPlanId?: string;
+  lastPlanAt?: number;
+  lastStatus?: PlanStatus;
+  /** Last reconcile whose plan was applied without any write error (or had nothing to write). */
+  lastCompleteAt?: number;
+  heldPlanId?: string;
+  managed?: number;
+  unmanaged?: number;
+  cap?: number;
+  available?: number;
+  budgetLeft?: number;
+  overflow?: number;
+  drift?: number;
+  api?: string;
+}
+
+interface StoredScan {
+  status: ScanResult['status'];
+  at: number;
+  error?: string;
+  skipped: Skipped[];
+  /** Only for a partial scan: what it did find (real, but not the whole picture). */
+  origins?: Origin[];
+}
+
+interface StoredComplete {
+  at: number;
+  origins: Origin[];
+  skipped: Skipped[];
+}
+
+/**
+ * Everything the daemon remembers between jobs and across replicas, in Redis next to the queues:
+ * per-scope snapshots, listed scopes, the ownership registry, tombstones, plans and their results,
+ * zone status, and small caches. Keys live under `<prefix>:state:` (a `{hash tag}` prefix keeps them in
+ * one Redis Cluster slot with the queues).
+ */
+export class StateStore {
+  readonly redis: Redis;
+  private readonly p: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.p = `${prefix}:state:`;
+  }
+
+  private k(...parts: string[]): string {
+    return this.p + parts.join(':');
+  }
+
+  // ---- scopes and snapshots ----
+
+  async saveScopes(connector: string, scopes: Scope[], at: number): Promise<void> {
+    await this.redis.set(this.k('scopes', connector), JSON.stringify({ at, scopes }));
+  }
+
+  async getScopes(connector: string): Promise<{ at: number; scopes: Scope[] } | null> {
+    const v = await this.redis.get(this.k('scopes', connector));
+    return v ? (JSON.parse(v) as { at: number; scopes: Scope[] }) : null;
+  }
+
+  /** A failed scan never replaces the last good snapshot: it is only recorded as the latest scan. */
+  async saveScan(scopeId: string, result: ScanResult, at: number): Promise<void> {
+    const key = this.k('snap', scopeId);
+    const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
+    if (result.status === 'partial') scan.origins = result.origins;
+    const multi = this.redis.multi().hset(key, 'scan', JSON.stringify(scan));
+    if (result.status === 'complete') {
+      const complete: StoredComplete = { at, origins: result.origins, skipped: result.skipped };
+      multi.hset(key, 'complete', JSON.stringify(complete));
+    }
+    await multi.exec();
+  }
+
+  async getScopeViews(scopes: ReadonlyArray<{ id: string; connector: string }>): Promise<ScopeView[]> {
+    if (scopes.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const s of scopes) pipe.hmget(this.k('snap', s.id), 'scan', 'complete');
+    const rows = (await pipe.exec()) ?? [];
+    return scopes.map((s, i) => {
+      const [scanJson, completeJson] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      const scan = scanJson ? (JSON.parse(scanJson) as StoredScan) : null;
+      const complete = completeJson ? (JSON.parse(completeJson) as StoredComplete) : null;
+      const origins = new Map<string, Origin>();
+      for (const o of complete?.origins ?? []) origins.set(o.ip, o);
+      if (scan?.status === 'partial') for (const o of scan.origins ?? []) origins.set(o.ip, o);
+      const view: ScopeView = {
+        scope: s.id,
+        connector: s.connector,
+        status: scan?.status ?? 'never',
+        scannedAt: scan?.at ?? 0,
+        origins: [...origins.values()],
+        skipped: scan?.status === 'failed' ? (complete?.skipped ?? []) : (scan?.skipped ?? []),
+      };
+      if (scan?.error) view.error = scan.error;
+      return view;
+    });
+  }
+
+  // ---- ownership registry ----
+
+  async getRegistry(zoneId: string): Promise<Map<string, RegistryEntry>> {
+    const all = await this.redis.hgetall(this.k('registry', zoneId));
+    return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as RegistryEntry]));
+  }
+
+  async getRegistryEntries(zoneId: string, ips: string[]): Promise<Map<string, RegistryEntry>> {
+    if (ips.length === 0) return new Map();
+    const vals = await this.redis.hmget(this.k('registry', zoneId), ...ips);
+    const out = new Map<string, RegistryEntry>();
+    ips.forEach((ip, i) => {
+      const v = vals[i];
+      if (v) out.set(ip, JSON.parse(v) as RegistryEntry);
+    });
+    return out;
+  }
+
+  async setRegistry(zoneId: string, entries: ReadonlyArray<[string, RegistryEntry]>): Promise<void> {
+    if (entries.length === 0) return;
+    const flat: string[] = [];
+    for (const [ip, e] of entries) flat.push(ip, JSON.stringify(e));
+    await this.redis.hset(this.k('registry', zoneId), ...flat);
+  }
+
+  async forgetRegistry(zoneId: string, ips: readonly string[]): Promise<void> {
+    if (ips.length === 0) return;
+    await this.redis.hdel(this.k('registry', zoneId), ...ips);
+  }
+
+  // ---- tombstones ----
+
+  async getTombstones(zoneId: string): Promise<Map<string, Tombstone>> {
+    const all = await this.redis.hgetall(this.k('tombstones', zoneId));
+    return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as Tombstone]));
+  }
+
+  async replaceTombstones(zoneId: string, tombstones: Record<string, Tombstone>): Promise<void> {
+    const key = this.k('tombstones', zoneId);
+    const flat = Object.entries(tombstones).flatMap(([ip, t]) => [ip, JSON.stringify(t)]);
+    const multi = this.redis.multi().del(key);
+    if (flat.length > 0) multi.hset(key, ...flat);
+    await multi.exec();
+  }
+
+  // ---- plans ----
+
+  async savePlan(plan: StoredPlan): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 7 * DAY)
+      .lpush(this.k('zone', plan.zoneId, 'plans'), plan.id)
+      .ltrim(this.k('zone', plan.zoneId, 'plans'), 0, 99)
+      .exec();
+  }
+
+  async getPlan(id: string): Promise<StoredPlan | null> {
+    const v = await this.redis.get(this.k('plan', id));
+    return v ? (JSON.parse(v) as StoredPlan) : null;
+  }
+
+  async updatePlan(id: string, patch: Partial<StoredPlan>): Promise<StoredPlan | null> {
+    const plan = await this.getPlan(id);
+    if (!plan) return null;
+    const next = { ...plan, ...patch, updatedAt: Date.now() };
+    await this.redis.set(this.k('plan', id), JSON.stringify(next), 'KEEPTTL');
+    return next;
+  }
+
+  async recentPlans(zoneId: string, n = 10): Promise<string[]> {
+    return this.redis.lrange(this.k('zone', zoneId, 'plans'), 0, n - 1);
+  }
+
+  async recordBatch(planId: string, result: BatchResult): Promise<void> {
+    const key = this.k('plan', planId, 'batches');
+    // The first result recorded for a batch wins: a late duplicate (a retried job) must not overwrite it.
+    await this.redis.multi().hsetnx(key, String(result.batch), JSON.stringify(result)).expire(key, 7 * DAY).exec();
+  }
+
+  async getBatches(planId: string): Promise<BatchResult[]> {
+    const all = await this.redis.hvals(this.k('plan', planId, 'batches'));
+    return all.map((v) => JSON.parse(v) as BatchResult).sort((a, b) => a.batch - b.batch);
+  }
+
+  async countBatches(planId: string): Promise<number> {
+    return this.redis.hlen(this.k('plan', planId, 'batches'));
+  }
+
+  /** The plan a zone's writes belong to now; a batch of any other plan is superseded and not sent. */
+  async setCurrentPlan(zoneId: string, planId: string): Promise<void> {
+    await this.redis.set(this.k('zone', zoneId, 'current'), planId);
+  }
+
+  async getCurrentPlan(zoneId: string): Promise<string | null> {
+    return this.redis.get(this.k('zone', zoneId, 'current'));
+  }
+
+  // ---- zone status ----
+
+  async setZoneStatus(zoneId: string, patch: ZoneStatus): Promise<void> {
+    const flat = Object.entries(patch).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    if (flat.length > 0) await this.redis.hset(this.k('zone', zoneId, 'status'), ...flat);
+  }
+
+  async clearZoneStatus(zoneId: string, field: keyof ZoneStatus): Promise<void> {
+    await this.redis.hdel(this.k('zone', zoneId, 'status'), field);
+  }
+
+  async getZoneStatus(zoneId: string): Promise<ZoneStatus> {
+    const all = await this.redis.hgetall(this.k('zone', zoneId, 'status'));
+    const out: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(all)) out[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    return out as ZoneStatus;
+  }
+
+  // ---- guard: force and approval (one-shot) ----
+
+  async setForce(zoneId: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.k('zone', zoneId, 'force'), '1', 'EX', ttlSeconds);
+  }
+
+  async takeForce(zoneId: string): Promise<boolean> {
+    return (await this.redis.getdel(this.k('zone', zoneId, 'force'))) !== null;
+  }
+
+  async approve(zoneId: string, digest: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.k('zone', zoneId, 'approved'), digest, 'EX', ttlSeconds);
+  }
+
+  async approvedDigest(zoneId: string): Promise<string | null> {
+    return this.redis.get(this.k('zone', zoneId, 'approved'));
+  }
+
+  async clearApproval(zoneId: string): Promise<void> {
+    await this.redis.del(this.k('zone', zoneId, 'approved'));
+  }
+
+  // ---- Cloudflare: API family per zone, supported regions cache ----
+
+  async getFamily(zoneId: string): Promise<'v1' | 'v2' | undefined> {
+    const v = await this.redis.hget(this.k('cf', 'family'), zoneId);
+    return v === 'v1' || v === 'v2' ? v : undefined;
+  }
+
+  async setFamily(zoneId: string, family: 'v1' | 'v2'): Promise<void> {
+    await this.redis.hset(this.k('cf', 'family'), zoneId, family);
+  }
+
+  async getCached<T>(name: string): Promise<T | null> {
+    const v = await this.redis.get(this.k('cache', name));
+    return v ? (JSON.parse(v) as T) : null;
+  }
+
+  async setCached(name: string, value: unknown, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.k('cache', name), JSON.stringify(value), 'EX', ttlSeconds);
+  }
+
+  // ---- recent errors (for `status`) ----
+
+  async recordError(where: string, message: string, at = Date.now()): Promise<void> {
+    await this.redis.multi().lpush(this.k('errors'), JSON.stringify({ at, where, message })).ltrim(this.k('errors'), 0, 99).exec();
+  }
+
+  async recentErrors(n = 10): Promise<Array<{ at: number; where: string; message: string }>> {
+    const rows = await this.redis.lrange(this.k('errors'), 0, n - 1);
+    return rows.map((r) => JSON.parse(r) as { at: number; where: string; message: string });
+  }
+
+  // ---- scheduler bookkeeping ----
+
+  /** A short lock so that N replicas starting together upsert the job scheduler once. */
+  async tryLock(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.k('lock', name), String(process.pid), 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
