@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
-  await import('../src/cli.ts');
+  const { runCli } = await import('../src/cli.ts');
+  await runCli(process.argv);
 } else {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const r = spawnSync('sh', [join(root, 'scripts/node24.sh'), 'node', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

@@ -73,7 +73,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         if (i.code === 'unrecognized_keys') return `${keyPath(i.path)}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-        return `${keyPath(i.path)}: ${i.message}`;
+        const missing = /^Invalid input: expected (\w+), received undefined$/.exec(i.message);
+        return `${keyPath(i.path)}: ${missing ? `required (${missing[1]})` : i.message}`;
       }),
       file,
     );

@@ -8,6 +8,16 @@ import { handBack } from './handback.ts';
 import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob } from './jobs.ts';
 import { waitForJobs } from './wait.ts';
 
+/** Reconciles of one zone coalesce: at most one runs and one waits (the latest request's data wins). */
+export async function enqueueReconcile(ctx: Pick<PipelineContext, 'queues'>, data: ReconcileJob): Promise<string> {
+  const j = await ctx.queues.reconcile.add('reconcile', data, { deduplication: { id: reconcileDedupId(data.zoneId, !!data.dryRun), keepLastIfActive: true } });
+  return j.id!;
+}
+
+export function reconcileDedupId(zoneId: string, dryRun: boolean): string {
+  return jobId('reconcile', zoneId, dryRun ? 'dry' : 'apply');
+}
+
 /** The connectors a zone draws from (all of them when its selector names none). */
 export function zoneConnectors(ctx: Pick<PipelineContext, 'config'>, zone: ZoneSettings): string[] {
   const all = ctx.config.connectors.map((c) => c.name);
@@ -77,13 +87,7 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
 
   const discoveredAt = Date.now();
   const reconciles = await Promise.all(
-    zones.map(async (z) => {
-      const data: ReconcileJob = { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}) };
-      const j = await ctx.queues.reconcile.add('reconcile', data, {
-        deduplication: { id: jobId('reconcile', z.id, job.data.dryRun ? 'dry' : 'apply'), keepLastIfActive: true },
-      });
-      return { zoneId: z.id, jobId: j.id! };
-    }),
+    zones.map(async (z) => ({ zoneId: z.id, jobId: await enqueueReconcile(ctx, { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}) }) })),
   );
   return { cycleId, scopes: results, listErrors, reconciles, discoveredAt };
 }

@@ -1,5 +1,6 @@
 import type { StoredPlan } from '../state/store.ts';
-import { jobId, type CycleJob, type CycleResult, type ReconcileResult } from './jobs.ts';
+import { reconcileDedupId } from './cycle.ts';
+import type { CycleJob, CycleResult, ReconcileResult } from './jobs.ts';
 import type { Runtime } from './runtime.ts';
 import { waitForJobs } from './wait.ts';
 
@@ -26,9 +27,9 @@ export async function runOnce(rt: Runtime, data: CycleJob, opts: { signal?: Abor
  * Reconciles of a zone coalesce (keepLastIfActive): ours may have been merged into one that was already
  * running, in which case the one after it is ours. Follow the chain until one started after discovery.
  */
-async function waitForZone(rt: Runtime, zoneId: string, id: string, notBefore: number, dry: boolean, signal?: AbortSignal) {
+export async function waitForZone(rt: Runtime, zoneId: string, id: string, notBefore: number, dry: boolean, signal?: AbortSignal): Promise<OnceResult['zones'][number]> {
   const queue = rt.ctx.queues.reconcile;
-  const dedup = jobId('reconcile', zoneId, dry ? 'dry' : 'apply');
+  const dedup = reconcileDedupId(zoneId, dry);
   for (;;) {
     const [f] = await waitForJobs<ReconcileResult>(queue, [id], { pollMs: rt.ctx.pollMs, ...(signal ? { signal } : {}) });
     const job = await queue.getJob(id);

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfig, type Config } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+
+/** Exit codes every command keeps. */
+export const EXIT = { ok: 0, error: 1, usage: 2, held: 3 } as const;
+
+/** A failure the user can act on: printed as is (no stack), with its exit code. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.error) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+export function addConfigOption(cmd: Command): Command {
+  return cmd.option('-c, --config <file>', 'configuration file (default: $ORS_CONFIG, else ./origin-region-sync.yaml)');
+}
+
+export async function loadConfigFor(opts: GlobalOptions, logger?: Logger): Promise<Config> {
+  const config = await loadConfig(opts.config ? { path: opts.config } : {});
+  for (const w of config.warnings) (logger ?? console).warn(w);
+  return config;
+}
+
+/** Commands a human runs log to stderr, quietly unless asked; the daemon logs JSON to stdout. */
+export function cliLogger(config: Config | undefined, opts: GlobalOptions & { verbose?: boolean }, daemon = false): Logger {
+  const level = opts.logLevel ?? (daemon ? (config?.log.level ?? 'info') : opts.verbose ? 'info' : 'warn');
+  return createLogger({ level, stream: daemon ? 'stdout' : 'stderr' });
+}
+
+export function formatError(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT.usage };
+  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  return { message: (err as Error)?.message ?? String(err), exitCode: EXIT.error };
+}
+
+/** Runs `stop` on the first SIGINT/SIGTERM; a second signal exits at once. */
+export function onSignals(stop: (signal: string) => Promise<void> | void): () => void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    void stop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { registerCommand as cloudflare } from '../emulators/cloudflare/command.ts';
+
+/** `emulate <api>`: the local fakes the tests, the demo and the benchmarks run against, as servers. */
+export function registerEmulate(program: Command): void {
+  const emulate = program
+    .command('emulate')
+    .description('serve a local emulator of an API this daemon talks to (for trying it out, tests and benchmarks)');
+  cloudflare(emulate);
+}

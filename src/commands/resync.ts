@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { requestResync } from '../pipeline/requests.ts';
+import { waitForZone } from '../pipeline/run-once.ts';
+import { startRuntime } from '../pipeline/runtime.ts';
+import { waitForJobs } from '../pipeline/wait.ts';
+import type { CycleResult } from '../pipeline/jobs.ts';
+import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { exitCodeOf, renderOnce } from './render.ts';
+import { parseDuration } from '../config/duration.ts';
+
+export function registerResync(program: Command): void {
+  addConfigOption(program.command('resync'))
+    .description('ask a running daemon for an immediate resync of one zone (or all), through the queue; repeated requests coalesce')
+    .option('--zone <id-or-name>', 'only this zone')
+    .option('--scope <scope-id>', 'rediscover only this scope (see `status` for scope ids)')
+    .option('--wait', 'wait for the result and print it (exit codes as `sync --once`)')
+    .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
+    .option('--json', 'with --wait: print JSON')
+    .action(async (opts: GlobalOptions & { zone?: string; scope?: string; wait?: boolean; timeout: string; json?: boolean }) => {
+      const config = await loadConfigFor(opts);
+      const logger = cliLogger(config, opts);
+      const timeoutMs = parseDuration(opts.timeout);
+      if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);
+      const rt = await startRuntime({ config, logger, workers: false, schedule: false });
+      try {
+        const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), reason: 'resync' });
+        if (!r.ok) throw new CliError(r.error, EXIT.usage);
+        const workers = await rt.ctx.queues.cycle.getWorkersCount();
+        if (workers === 0) process.stderr.write(`no daemon is running against ${config.redis.prefix} on this Redis: the resync will run when one starts\n`);
+        if (!opts.wait) {
+          process.stdout.write(`resync queued (job ${r.jobId}) for ${r.zones.length} zone(s)\n`);
+          return;
+        }
+        const signal = AbortSignal.timeout(timeoutMs);
+        const [c] = await waitForJobs<CycleResult>(rt.ctx.queues.cycle, [r.jobId], { signal, pollMs: 250 }).catch(() => {
+          throw new CliError(`no result within ${opts.timeout}${workers === 0 ? ' (no daemon running)' : ''}`);
+        });
+        if (!c || c.state !== 'completed') throw new CliError(`resync ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);
+        const cycle = c.result;
+        const zones = await Promise.all(cycle.reconciles.map((z) => waitForZone(rt, z.zoneId, z.jobId, cycle.discoveredAt, false, signal)));
+        const once = { cycle, zones };
+        process.stdout.write(opts.json ? JSON.stringify(once, null, 2) + '\n' : renderOnce(config, once) + '\n');
+        process.exitCode = exitCodeOf(once);
+      } finally {
+        await rt.close();
+      }
+    });
+}

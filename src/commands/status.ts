@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { startRuntime } from '../pipeline/runtime.ts';
+import { collectStatus } from '../server/status.ts';
+import { addConfigOption, cliLogger, loadConfigFor, type GlobalOptions } from './common.ts';
+import { renderStatus } from './render.ts';
+
+export function registerStatus(program: Command): void {
+  addConfigOption(program.command('status'))
+    .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors')
+    .option('--json', 'print JSON')
+    .option('--errors <n>', 'recent errors to show', '10')
+    .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
+      const config = await loadConfigFor(opts);
+      const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
+      try {
+        const report = await collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: Number(opts.errors) || 10 });
+        process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : renderStatus(config, report)) + '\n');
+      } finally {
+        await rt.close();
+      }
+    });
+}

@@ -1,0 +1,75 @@
+import type { Config } from '../config/load.ts';
+import type { Queues } from '../pipeline/queues.ts';
+import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
+import type { StateStore, ZoneStatus } from '../state/store.ts';
+
+export interface ZoneReport extends ZoneStatus {
+  id: string;
+  name?: string;
+  policy: string;
+  /** Seconds since the last complete reconcile (null: never). */
+  ageSeconds: number | null;
+  ready: boolean;
+  skippedByReason: Record<string, number>;
+}
+
+export interface StatusReport {
+  at: number;
+  zones: ZoneReport[];
+  queues: Record<string, Record<string, number>>;
+  workers: Record<string, number>;
+  schedule: { everyMs: number | null; next: number | null };
+  rateLimitedForMs: number;
+  scopes: Array<{ connector: string; scope: string; status: string; scannedAt: number; error?: string }>;
+  errors: Array<{ at: number; where: string; message: string }>;
+}
+
+/**
+ * One picture of the daemon, read from Redis so it is the same whichever replica (or CLI) asks:
+ * `status`, the dashboard, /readyz and the metrics gauges all use it.
+ */
+export async function collectStatus(config: Config, state: StateStore, queues: Queues, opts: { errors?: number; scopes?: boolean } = {}): Promise<StatusReport> {
+  const now = Date.now();
+  const zones = await Promise.all(
+    config.zones.map(async (z): Promise<ZoneReport> => {
+      const s = await state.getZoneStatus(z.id);
+      const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
+      const skipped = typeof (s as { skipped?: unknown }).skipped === 'string' ? (JSON.parse((s as { skipped: string }).skipped) as Record<string, number>) : {};
+      const { skipped: _s, ...rest } = s as ZoneStatus & { skipped?: unknown };
+      return {
+        id: z.id,
+        ...(z.name ? { name: z.name } : {}),
+        policy: z.policy,
+        ...rest,
+        ageSeconds: age,
+        ready: age !== null && age * 1000 <= config.server.readyMaxAgeMs,
+        skippedByReason: skipped,
+      };
+    }),
+  );
+  const queueCounts: StatusReport['queues'] = {};
+  const workers: StatusReport['workers'] = {};
+  for (const [name, q] of Object.entries(queues)) {
+    queueCounts[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized');
+    workers[name] = await q.getWorkersCount();
+  }
+  const sched = await queues.cycle.getJobScheduler(SCHEDULER_ID);
+  const scopes: StatusReport['scopes'] = [];
+  if (opts.scopes !== false) {
+    for (const c of config.connectors) {
+      const list = (await state.getScopes(c.name))?.scopes ?? [];
+      const views = await state.getScopeViews(list.map((s) => ({ id: s.id, connector: s.connector })));
+      for (const v of views) scopes.push({ connector: c.name, scope: v.scope, status: v.status, scannedAt: v.scannedAt, ...(v.error ? { error: v.error } : {}) });
+    }
+  }
+  return {
+    at: now,
+    zones,
+    queues: queueCounts,
+    workers,
+    schedule: { everyMs: sched?.every ? Number(sched.every) : null, next: sched?.next ?? null },
+    rateLimitedForMs: Math.max(0, await queues.apply.getRateLimitTtl()),
+    scopes,
+    errors: await state.recentErrors(opts.errors ?? 10),
+  };
+}
