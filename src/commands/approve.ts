@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { approvePlan } from '../pipeline/requests.ts';
-import { waitForZone } from '../pipeline/run-once.ts';
-import { startRuntime } from '../pipeline/runtime.ts';
 import { parseDuration } from '../config/duration.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
 import { renderPlan } from './render.ts';
@@ -14,6 +11,9 @@ export function registerApprove(program: Command): void {
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
     .action(async (planId: string, opts: GlobalOptions & { wait?: boolean; timeout: string }) => {
       const config = await loadConfigFor(opts);
+      const { startRuntime } = await import('../pipeline/runtime.ts');
+      const { approvePlan } = await import('../pipeline/requests.ts');
+      const { waitForZone } = await import('../pipeline/run-once.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
       try {
         const r = await approvePlan(rt, planId);

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { requestResync } from '../pipeline/requests.ts';
-import { waitForZone } from '../pipeline/run-once.ts';
-import { startRuntime } from '../pipeline/runtime.ts';
-import { waitForJobs } from '../pipeline/wait.ts';
 import type { CycleResult } from '../pipeline/jobs.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
 import { exitCodeOf, renderOnce } from './render.ts';
@@ -21,6 +17,10 @@ export function registerResync(program: Command): void {
       const logger = cliLogger(config, opts);
       const timeoutMs = parseDuration(opts.timeout);
       if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);
+      const { startRuntime } = await import('../pipeline/runtime.ts');
+      const { requestResync } = await import('../pipeline/requests.ts');
+      const { waitForZone } = await import('../pipeline/run-once.ts');
+      const { waitForJobs } = await import('../pipeline/wait.ts');
       const rt = await startRuntime({ config, logger, workers: false, schedule: false });
       try {
         const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), reason: 'resync' });

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startRuntime } from '../pipeline/runtime.ts';
-import { startAdminServer } from '../server/http.ts';
 import { addConfigOption, cliLogger, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
 
 export function registerRun(program: Command): void {
@@ -14,6 +12,8 @@ export function registerRun(program: Command): void {
       const config = await loadConfigFor(opts);
       const logger = cliLogger(config, opts, true);
       for (const w of config.warnings) logger.warn(w);
+      const { startRuntime } = await import('../pipeline/runtime.ts');
+      const { startAdminServer } = await import('../server/http.ts');
       const rt = await startRuntime({ config, logger, workers: true, schedule: opts.schedule });
       const server = opts.server ? await startAdminServer(rt) : undefined;
       logger.info(

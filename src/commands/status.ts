@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startRuntime } from '../pipeline/runtime.ts';
-import { collectStatus } from '../server/status.ts';
 import { addConfigOption, cliLogger, loadConfigFor, type GlobalOptions } from './common.ts';
 import { renderStatus } from './render.ts';
 
@@ -11,6 +9,8 @@ export function registerStatus(program: Command): void {
     .option('--errors <n>', 'recent errors to show', '10')
     .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
       const config = await loadConfigFor(opts);
+      const { startRuntime } = await import('../pipeline/runtime.ts');
+      const { collectStatus } = await import('../server/status.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
       try {
         const report = await collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: Number(opts.errors) || 10 });

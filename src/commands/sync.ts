@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runOnce } from '../pipeline/run-once.ts';
-import { startRuntime } from '../pipeline/runtime.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
@@ -24,6 +22,8 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
     if (!z) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
     zones = [z.id];
   }
+  const { startRuntime } = await import('../pipeline/runtime.ts');
+  const { runOnce } = await import('../pipeline/run-once.ts');
   const rt = await startRuntime({ config, logger, workers: true, schedule: false });
   const stopSignals = onSignals(async () => {
     process.stderr.write('\ninterrupted: handing unfinished work back to the queue\n');

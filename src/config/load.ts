@@ -31,6 +31,7 @@ export interface Config {
     applyConcurrency: number;
     applyAttempts: number;
     shutdownTimeoutMs: number;
+    lockDurationMs: number;
   };
   log: { level: string };
   /** Things that work but deserve a word (an inline secret, say). */
@@ -126,7 +127,14 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     connectors: c.connectors,
     schedule: { reconcileEveryMs: every, maxScanAgeMs: c.schedule.maxScanAge ?? 3 * every, discoverTimeoutMs: c.schedule.discoverTimeout },
     server: { host: m[1] ?? m[2]!, port, ...(adminToken ? { token: adminToken } : {}), readyMaxAgeMs: c.server.readyMaxAge ?? 3 * every },
-    worker: { ...c.worker, shutdownTimeoutMs: c.worker.shutdownTimeout },
+    worker: {
+      discoverConcurrency: c.worker.discoverConcurrency,
+      reconcileConcurrency: c.worker.reconcileConcurrency,
+      applyConcurrency: c.worker.applyConcurrency,
+      applyAttempts: c.worker.applyAttempts,
+      shutdownTimeoutMs: c.worker.shutdownTimeout,
+      lockDurationMs: c.worker.lockDuration,
+    },
     log: c.log,
     warnings,
   };

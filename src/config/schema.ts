@@ -125,6 +125,8 @@ export const configSchema = z
         applyConcurrency: z.int().min(1).max(64).default(2),
         applyAttempts: z.int().min(1).max(100).default(10),
         shutdownTimeout: duration.default(30_000),
+        /** How long a job stays locked without renewal: a killed replica's jobs are taken over after about this long. */
+        lockDuration: duration.default(30_000),
       })
       .prefault({}),
     log: z

@@ -29,7 +29,7 @@ export interface RuntimeOptions {
   /** Tests and the demo may hand in ready connectors or a client. */
   connectors?: Map<string, Connector>;
   cloudflare?: CloudflareClient;
-  /** Worker lock duration; a killed worker's jobs are taken over after about this long. */
+  /** Overrides worker.lockDuration. */
   lockDurationMs?: number;
   pollMs?: number;
 }
@@ -88,7 +88,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const workers: Worker[] = [];
   if (opts.workers) {
-    const common = { connection: redis, prefix: config.redis.prefix, ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {}) };
+    const lockDuration = opts.lockDurationMs ?? config.worker.lockDurationMs;
+    const common = { connection: redis, prefix: config.redis.prefix, lockDuration, stalledInterval: lockDuration };
     const w = config.worker;
     let applyWorker: Worker | undefined;
     workers.push(
