@@ -3,8 +3,8 @@ export class ConfigError extends Error {
   readonly issues: string[];
   readonly file: string | undefined;
 
-  constructor(issues: string[], file?: string) {
-    super(`${file ? `${file}: ` : ''}invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  constructor(issues: string[], file?: string, headline = 'invalid configuration') {
+    super(issues.length === 1 && headline !== 'invalid configuration' ? `${file ? `${file}: ` : ''}${issues[0]}` : `${file ? `${file}: ` : ''}${headline}:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
     this.file = file;

@@ -56,6 +56,7 @@ export async function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv;
     throw new ConfigError(
       [e.code === 'ENOENT' ? `file not found (give --config FILE, set ORS_CONFIG, or create ./${DEFAULT_CONFIG_NAME}; see config/example.yaml)` : `cannot read: ${e.message}`],
       file,
+      'cannot read the configuration',
     );
   }
   return parseConfig(text, file, env);

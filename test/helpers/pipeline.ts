@@ -58,7 +58,7 @@ export function zoneYaml(over: Record<string, unknown> = {}): Record<string, unk
 }
 
 export async function startHarness(
-  opts: { zones?: Array<Record<string, unknown>>; emulator?: CloudflareEmulatorOptions; inventory?: InventoryOrigin[]; config?: Record<string, unknown>; runtime?: Partial<RuntimeOptions>; workers?: boolean } = {},
+  opts: { zones?: Array<Record<string, unknown>>; emulator?: CloudflareEmulatorOptions; inventory?: InventoryOrigin[]; config?: Record<string, unknown>; runtime?: Partial<RuntimeOptions>; workers?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Harness> {
   const emu = await startCloudflareEmulator({ rateLimit: false, ...opts.emulator });
   const dir = await mkdtemp(join(tmpdir(), 'ors-test-'));
@@ -80,7 +80,7 @@ export async function startHarness(
     else await writeFile(p, stringify({ origins: list }));
   };
   await setInventory(opts.inventory ?? []);
-  const config = await loadConfig({ path: configFile, env: { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN } });
+  const config = await loadConfig({ path: configFile, env: { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN, ...opts.env } });
   const rt = await startRuntime({ config, logger: pino({ level: 'silent' }), workers: opts.workers ?? true, schedule: false, pollMs: 25, ...opts.runtime });
   return {
     emu,

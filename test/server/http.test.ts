@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAdminServer, type AdminServer } from '../../src/server/http.ts';
+import { origins, startHarness, ZONE, type Harness } from '../helpers/pipeline.ts';
+
+let h: Harness | undefined;
+let srv: AdminServer | undefined;
+afterEach(async () => {
+  await srv?.close();
+  await h?.close();
+  srv = undefined;
+  h = undefined;
+});
+
+const ADMIN = 'admin-secret-token-42';
+
+async function start(): Promise<{ h: Harness; srv: AdminServer }> {
+  h = await startHarness({ inventory: origins(30), config: { server: { listen: '127.0.0.1:0', token: '${ORS_ADMIN_TOKEN}' } }, env: { ORS_ADMIN_TOKEN: ADMIN } });
+  srv = await startAdminServer(h.rt, { port: 0 });
+  return { h, srv };
+}
+
+describe('HTTP server', () => {
+  it('answers liveness always and readiness only after a complete reconcile', async () => {
+    const { h, srv } = await start();
+    expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+    const before = await fetch(`${srv.url}/readyz`);
+    expect(before.status).toBe(503);
+    expect(await before.json()).toMatchObject({ ready: false, notReady: [{ zone: ZONE }] });
+    await h.once();
+    const after = await fetch(`${srv.url}/readyz`);
+    expect(after.status).toBe(200);
+  });
+
+  it('serves Prometheus metrics: domain gauges from Redis and BullMQ queue counts', async () => {
+    const { h, srv } = await start();
+    await h.once();
+    const res = await fetch(`${srv.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toContain(`ors_zone_mappings_managed{zone="${ZONE}"} 30`);
+    expect(text).toContain(`ors_zone_budget_left{zone="${ZONE}"} 3470`);
+    expect(text).toMatch(/ors_zone_last_complete_reconcile_timestamp_seconds\{zone="[0-9a-f]+"\} \d+/);
+    expect(text).toMatch(/ors_cloudflare_requests_total\{method="PATCH",family="v1",outcome="ok"\} 1/);
+    expect(text).toMatch(/ors_scope_status\{connector="inventory",scope="inventory\/mixed\/file\/\*",status="complete"\} 1/);
+    expect(text).toMatch(/bullmq_job_count\{queue="apply", ?state="completed"\} \d+/);
+    // One HELP/TYPE per metric family, even with four queues: Prometheus rejects duplicates.
+    expect(text.match(/# TYPE bullmq_job_count /g)).toHaveLength(1);
+    expect(text.match(/# TYPE ors_zone_mappings_managed /g)).toHaveLength(1);
+    expect(text).not.toContain(ADMIN);
+  });
+
+  it('takes a resync behind the admin token and refuses malformed requests with a 4xx', async () => {
+    const { h, srv } = await start();
+    const post = (body: string, token?: string) =>
+      fetch(`${srv.url}/resync`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    expect((await post('{}')).status).toBe(401);
+    expect((await post('{}', 'wrong')).status).toBe(401);
+    expect((await post('{not json', ADMIN)).status).toBe(400);
+    expect((await post('[1,2]', ADMIN)).status).toBe(400);
+    expect((await post('{"zone": 5}', ADMIN)).status).toBe(400);
+    expect((await post('{"zone": "nope.example"}', ADMIN)).status).toBe(404);
+    expect((await fetch(`${srv.url}/resync`)).status).toBe(405);
+    expect((await fetch(`${srv.url}/nope`)).status).toBe(404);
+    expect((await post('x'.repeat(70_000), ADMIN)).status).toBe(413);
+    const ok = await post(JSON.stringify({ zone: ZONE }), ADMIN);
+    expect(ok.status).toBe(202);
+    const body = (await ok.json()) as { jobId: string };
+    // The harness runtime is the daemon here: the resync runs and converges the zone.
+    const { waitForJobs } = await import('../../src/pipeline/wait.ts');
+    const [c] = await waitForJobs<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [body.jobId], { pollMs: 25 });
+    expect(c!.state).toBe('completed');
+    if (c!.state !== 'completed') return;
+    await waitForJobs(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId], { pollMs: 25 });
+    expect(h.emu.mappings(ZONE)).toHaveLength(30);
+  });
+
+  it('shows a stored plan behind the token, and a dashboard without secrets', async () => {
+    const { h, srv } = await start();
+    const r = await h.once();
+    const id = r.zones[0]!.result.planId!;
+    expect((await fetch(`${srv.url}/plans/${id}`)).status).toBe(401);
+    const plan = await fetch(`${srv.url}/plans/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(plan.status).toBe(200);
+    expect(await plan.json()).toMatchObject({ id, zoneId: ZONE, status: 'applied', batches: [{ kind: 'upsert', succeeded: 30 }] });
+    expect((await fetch(`${srv.url}/plans/pnope`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+    const page = await fetch(`${srv.url}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(ZONE);
+    expect(html).not.toContain(ADMIN);
+    expect(html).not.toContain('test-token');
+  });
+});
