@@ -1,21 +1,43 @@
 import { z } from 'zod';
 import type { Connector, ConnectorContext } from './connector.ts';
-import * as file from './file/index.ts';
+import * as aws from './aws/config.ts';
+import * as azure from './azure/config.ts';
+import * as file from './file/config.ts';
+import * as gcp from './gcp/config.ts';
+import * as oci from './oci/config.ts';
 
-/** Every connector type the configuration accepts, by its `type`. */
-const types = { file } as const;
+const TYPES = ['file', 'aws', 'gcp', 'azure', 'oci'] as const;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [file.configSchema], {
-  error: (iss) =>
-    iss.code === 'invalid_union' ? `unknown connector type ${JSON.stringify((iss.input as { type?: unknown })?.type)} (one of ${Object.keys(types).join(', ')})` : undefined,
-});
+/** Connector names end up in scope ids (`<name>/<vendor>/<account>/<region>`): no slashes, no spaces. */
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+export const connectorConfigSchema = z
+  .discriminatedUnion('type', [file.configSchema, aws.configSchema, gcp.configSchema, azure.configSchema, oci.configSchema], {
+    error: (iss) =>
+      iss.code === 'invalid_union' ? `unknown connector type ${JSON.stringify((iss.input as { type?: unknown })?.type)} (one of ${TYPES.join(', ')})` : undefined,
+  })
+  .superRefine((c, ctx) => {
+    if (!NAME.test(c.name)) ctx.addIssue({ code: 'custom', path: ['name'], message: 'lowercase letters, digits, - and _ (it becomes part of every scope id)' });
+  });
 
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 
-export function createConnector(config: ConnectorConfig, ctx: ConnectorContext): Connector {
+/**
+ * Builds a connector. The vendor SDKs are large (seconds to load on a small machine), so each one is
+ * imported only when a configured connector needs it.
+ */
+export async function createConnector(config: ConnectorConfig, ctx: ConnectorContext): Promise<Connector> {
   switch (config.type) {
     case 'file':
-      return types.file.create(config, ctx);
+      return (await import('./file/index.ts')).create(config, ctx);
+    case 'aws':
+      return (await import('./aws/index.ts')).create(config, ctx);
+    case 'gcp':
+      return (await import('./gcp/index.ts')).create(config, ctx);
+    case 'azure':
+      return (await import('./azure/index.ts')).create(config, ctx);
+    case 'oci':
+      return (await import('./oci/index.ts')).create(config, ctx);
   }
 }
 

@@ -20,17 +20,16 @@ export function expandEnv(doc: unknown, env: NodeJS.ProcessEnv): Expanded {
     if (typeof v === 'string') {
       if (!v.includes('${')) return v;
       let used = false;
-      const out = v
-        .replace(/\$\$\{/g, '\u0000')
-        .replace(REF, (_m, name: string, def: string | undefined) => {
+      const expand = (part: string) =>
+        part.replace(REF, (_m, name: string, def: string | undefined) => {
           used = true;
           const val = env[name];
           if (val !== undefined && val !== '') return val;
           if (def !== undefined) return def;
           issues.push(`${keyPath(path)}: environment variable ${name} is not set`);
           return '';
-        })
-        .replace(/\u0000/g, '${');
+        });
+      const out = v.split('$${').map(expand).join('${');
       if (used) fromEnv.add(keyPath(path));
       return out;
     }

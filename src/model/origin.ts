@@ -19,7 +19,12 @@ export interface Origin {
 }
 
 /** Why a discovered address does not become an Origin. */
-export type SkipReason = 'invalid-ip' | 'not-public' | 'anycast' | 'invalid-region' | 'unknown-region' | 'invalid-vendor';
+/**
+ * invalid-ip / invalid-vendor / invalid-region: not a usable value; not-public: private, reserved or
+ * otherwise unreachable address space; anycast: the same address in every region (no region hint);
+ * unassigned: an address reserved at the vendor but attached to nothing (no origin behind it yet).
+ */
+export type SkipReason = 'invalid-ip' | 'not-public' | 'anycast' | 'invalid-region' | 'unknown-region' | 'invalid-vendor' | 'unassigned';
 
 export interface Skipped {
   /** The address as the connector saw it (may be non-canonical or garbage). */

@@ -33,10 +33,10 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const knownScopes = await allKnownScopes(ctx);
   const views = await ctx.state.getScopeViews(scopes.map((s) => ({ id: s.id, connector: s.connector })));
 
-  let current, supported;
+  let current, unparsed, supported;
   try {
     supported = await supportedRegions(ctx, zoneId, signal);
-    current = await ctx.cloudflare.listMappings(zoneId, signal);
+    ({ mappings: current, unparsed } = await ctx.cloudflare.listAll(zoneId, signal));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
       if (err.outcome === 'rate_limited') {
@@ -58,6 +58,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     scopes: views,
     knownScopes,
     current,
+    unparsed,
     registry: await ctx.state.getRegistry(zoneId),
     tombstones: await ctx.state.getTombstones(zoneId),
     ...(supported ? { supportedRegions: supported } : {}),

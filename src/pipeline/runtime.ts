@@ -69,7 +69,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const connectors =
     opts.connectors ??
-    new Map(config.connectors.map((c) => [c.name, createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })]));
+    new Map(
+      await Promise.all(
+        config.connectors.map(async (c) => [c.name, await createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })] as const),
+      ),
+    );
   const auth = 'token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() };
   const cloudflare =
     opts.cloudflare ??
@@ -135,7 +139,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         logger.warn({ deadlineMs }, 'shutdown deadline reached: unfinished jobs are handed back to the queue');
         await Promise.all(workers.map((wk) => wk.close(true)));
       }
-      await Promise.all([...connectors.values()].map((c) => c.close?.()));
+      await Promise.all([...connectors.values()].map(async (c) => c.close?.()));
       await closeQueues(queues);
       await redis.quit().catch(() => redis.disconnect());
     },

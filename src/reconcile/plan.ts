@@ -36,8 +36,13 @@ export function planZone(input: PlanInput): Plan {
   const slots: Slot[] = [];
   const adoptable = new Set<string>();
 
+  const unreadable = new Map((input.unparsed ?? []).flatMap((u) => (u.ip ? [[u.ip, u.reason] as const] : [])));
   for (const ip of [...desired.keys()].sort(compareIps)) {
     const d = desired.get(ip)!;
+    if (unreadable.has(ip)) {
+      skipped.push({ ip, reason: 'unowned', detail: `the zone holds an entry for this IP that this daemon cannot read (${unreadable.get(ip)}); left alone`, scope: d.scope });
+      continue;
+    }
     const cur = current.get(ip);
     const own = owned(ip);
     const entry = input.registry.get(ip);
@@ -153,6 +158,7 @@ export function planZone(input: PlanInput): Plan {
   const cap = Math.min(input.cloudflareCap ?? CLOUDFLARE_CAP, zone.maxMappings);
   let unmanaged = 0;
   for (const m of current.values()) if (!owned(m.ip) && !adoptable.has(m.ip)) unmanaged++;
+  unmanaged += input.unparsed?.length ?? 0;
   const available = Math.max(0, cap - unmanaged - zone.reserve);
   const slotsForDesired = Math.max(0, available - staying);
   slots.sort(

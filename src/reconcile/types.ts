@@ -78,6 +78,11 @@ export interface PlanInput {
   /** Every scope any connector currently lists: a registry entry whose scope is not here was deselected or is gone. */
   knownScopes: ReadonlySet<string>;
   current: CurrentMapping[];
+  /**
+   * Entries of the zone's list that are not valid mappings (bad IP, unknown vendor): they still take one of
+   * the zone's slots, and a valid IP among them belongs to someone else.
+   */
+  unparsed?: ReadonlyArray<{ ip: string | null; reason: string }>;
   registry: ReadonlyMap<string, RegistryEntry>;
   tombstones: ReadonlyMap<string, Tombstone>;
   /** Cloudflare's supported_regions for the zone, when known: vendor → region names. */
@@ -114,6 +119,7 @@ export type PlanSkipReason =
   | 'invalid-region'
   | 'unsupported-region'
   | 'not-public'
+  | 'unassigned'
   | 'anycast'
   | 'invalid-ip'
   | 'invalid-vendor'

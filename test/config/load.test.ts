@@ -73,8 +73,8 @@ describe('configuration', () => {
     expect(await issues(base, {})).toEqual(['cloudflare.token: environment variable CLOUDFLARE_API_TOKEN is not set']);
     const c = await parseConfig(base + 'redis: { url: "${MY_REDIS:-redis://10.0.0.5:6379}" }\n', '/x.yaml', env);
     expect(c.redis.url).toBe('redis://10.0.0.5:6379');
-    const esc = await parseConfig(base + 'redis: { prefix: "a$${b}" }\n'.replace('a$${b}', 'ors'), '/x.yaml', env);
-    expect(esc.redis.prefix).toBe('ors');
+    const esc = await parseConfig(base.replace('    policy: sync', () => '    policy: sync\n    name: "literal $${HOME} here"'), '/x.yaml', env);
+    expect(esc.zones[0]!.name).toBe('literal ${HOME} here');
   });
 
   it('lets $REDIS_URL override redis.url', async () => {

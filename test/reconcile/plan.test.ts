@@ -237,6 +237,18 @@ describe('planZone: capacity budget', () => {
     expect(plan.overflow.map((o) => o.ip)).toEqual(['192.0.2.9']);
   });
 
+  it('counts entries it cannot read as someone else\'s, and leaves their IPs alone', () => {
+    const plan = planZone(
+      input({ zone: zone({ maxMappings: 3 }), scopes: [view([origin('192.0.2.1'), origin('192.0.2.2'), origin('192.0.2.3')])], unparsed: [{ ip: '192.0.2.2', reason: 'vendor "ibm"' }, { ip: null, reason: 'bad IP' }] }),
+    );
+    expect(plan.budget).toMatchObject({ unmanaged: 2, available: 1 });
+    expect(plan.upserts.map((u) => u.ip)).toEqual(['192.0.2.1']);
+    expect(plan.skipped.map((s) => [s.ip, s.reason])).toEqual([
+      ['192.0.2.2', 'unowned'],
+      ['192.0.2.3', 'over-budget'],
+    ]);
+  });
+
   it('counts mappings kept by a pending tombstone against the budget', () => {
     const plan = planZone(
       input({

@@ -1,0 +1,119 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { configSchema, create } from '../connectors/aws/index.ts';
+import { mapBounded } from '../connectors/shared/concurrency.ts';
+import { startAwsFake } from '../src/emulators/aws/index.ts';
+import { regionGroups } from '../src/model/index.ts';
+
+/**
+ * Discovery benchmark: `interfaces` network interfaces spread over `regions` regions of one account,
+ * served by the in-process AWS fake (pages of 1,000, as the connector asks), discovered through the real
+ * @aws-sdk/client-ec2. Half the interfaces belong to instances (so instance tags are looked up, 200 ids a
+ * request), half stand alone (load balancers, NAT gateways); a quarter also carry an IPv6 address.
+ * Time and CPU include the fake's own work: both run in this process.
+ */
+
+export interface DiscoveryAwsResult {
+  origins: number;
+  scopes: number;
+  requests: number;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+}
+
+const ACCOUNT = '123456789012';
+const KINDS = ['network_load_balancer', 'nat_gateway', 'interface'] as const;
+
+function inventory(interfaces: number, regionNames: readonly string[]) {
+  const regions: Record<string, { networkInterfaces: unknown[]; instances: unknown[] }> = {};
+  for (const r of regionNames) regions[r] = { networkInterfaces: [], instances: [] };
+  for (let i = 0; i < interfaces; i++) {
+    const regionIndex = i % regionNames.length;
+    // Position within the region: what kind of interface this is does not depend on the region.
+    const j = Math.floor(i / regionNames.length);
+    const region = regions[regionNames[regionIndex] as string] as (typeof regions)[string];
+    const hex = i.toString(16).padStart(8, '0');
+    const eni: Record<string, unknown> = {
+      networkInterfaceId: `eni-0${hex}`,
+      privateIpAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      // 3.0.0.0/8 onwards: public, unique for up to 16M interfaces.
+      association: { publicIp: `${3 + (i >> 24)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+    };
+    if (j % 4 === 0) eni.ipv6Addresses = [`2600:1f18:${regionIndex.toString(16)}::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`];
+    if (j % 2 === 0) {
+      region.instances.push({ instanceId: `i-0${hex}`, tags: { Name: `web-${i}`, 'cf-origin': 'true' }, networkInterfaces: [eni] });
+    } else {
+      eni.interfaceType = KINDS[j % KINDS.length];
+      eni.tags = { 'cf-origin': 'true' };
+      region.networkInterfaces.push(eni);
+    }
+  }
+  return { aws: { accounts: { [ACCOUNT]: { regions } } } };
+}
+
+export async function benchDiscoveryAws(opts: { interfaces: number; regions: number }): Promise<DiscoveryAwsResult> {
+  const all = regionGroups('aws').aws ?? [];
+  if (opts.regions < 1 || opts.regions > all.length) throw new Error(`regions must be 1..${all.length}`);
+  const regionNames = all.slice(0, opts.regions);
+  const fake = await startAwsFake({ inventory: inventory(opts.interfaces, regionNames), pageSize: 1000 });
+  const config = configSchema.parse({
+    name: 'bench-aws',
+    type: 'aws',
+    endpoint: fake.url,
+    accountId: ACCOUNT,
+    credentials: { accessKeyIdEnv: 'BENCH_KEY', secretAccessKeyEnv: 'BENCH_SECRET' },
+    tags: { 'cf-origin': 'true' },
+  });
+  const connector = create(config, { configDir: '.', logger: pino({ level: 'silent' }), env: { BENCH_KEY: 'AKIDBENCH', BENCH_SECRET: 'bench' } });
+  const concurrency = config.concurrency ?? 4;
+
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  const requestsBefore = fake.requestCount();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let origins = 0;
+  let scopes = 0;
+  try {
+    const signal = new AbortController().signal;
+    const list = await connector.listScopes(signal);
+    scopes = list.length;
+    const results = await mapBounded(list, concurrency, (s) => connector.discover(s, signal));
+    for (const r of results) {
+      if (r.status !== 'complete') throw new Error(`a scope ended ${r.status}: ${r.error}`);
+      origins += r.origins.length;
+    }
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      origins,
+      scopes,
+      requests: fake.requestCount() - requestsBefore,
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      peakRssMb: Math.round(peakRss / 1048576),
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
+    };
+  } finally {
+    clearInterval(sampler);
+    await connector.close?.();
+    await fake.close();
+  }
+}
+
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === realpathSync(fileURLToPath(import.meta.url))) {
+  const interfaces = 100_000;
+  const regions = 20;
+  const r = await benchDiscoveryAws({ interfaces, regions });
+  console.log(`discovery-aws: ${interfaces} interfaces across ${regions} regions through the fake`);
+  console.log(`  origins ${r.origins}, scopes ${r.scopes}, requests ${r.requests}`);
+  console.log(`  wall ${r.wallMs} ms, cpu ${r.cpuMs} ms, peak rss ${r.peakRssMb} MB, heap used ${r.heapUsedMb} MB`);
+  console.log(JSON.stringify(r));
+}

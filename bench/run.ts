@@ -1,0 +1,65 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startPrivateRedis } from '../src/state/private-redis.ts';
+import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
+import { benchDiscoveryAws } from './discovery-aws.ts';
+
+/**
+ * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
+ * passes or fails; the figures are for reading and comparing between commits.
+ */
+const QUOTA = 1200;
+const WINDOW = 3; // Cloudflare's 300 s window, scaled down so the naive baseline finishes
+const LATENCY = 50;
+
+const fmtMs = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms} ms`);
+
+function row(label: string, cells: Array<string | number>): string {
+  return [label.padEnd(44), ...cells.map((c) => String(c).padStart(13))].join(' ');
+}
+
+function printScenarios(results: ScenarioResult[]): void {
+  console.log(`\nCloudflare sync: emulator latency ${LATENCY} ms, rate limit ${QUOTA} requests / ${WINDOW} s (real: ${QUOTA} / 300 s)`);
+  console.log(row('scenario / run', ['writes', 'reads', 'wall', 'at real window', 'cpu', 'peak heap', 'peak rss']));
+  for (const s of results) {
+    console.log(s.name);
+    for (const [label, f] of [['  origin-region-sync', s.ours], ['  naive: one PATCH per change', s.baseline]] as const) {
+      console.log(row(label, [f.writes, f.reads, fmtMs(f.wallMs), fmtMs(f.projectedMs), fmtMs(f.cpuMs), `${f.peakHeapMb} MB`, `${f.peakRssMb} MB`]));
+    }
+    console.log(row('  ratio (ours / naive)', [`requests ${s.ratio.requests}`, '', `${s.ratio.wallMs}`, `${s.ratio.projectedMs}`, `${s.ratio.cpuMs}`, '', '']));
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const redis = await startPrivateRedis();
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30) },
+    settings: { latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, realWindowSeconds: 300 },
+  };
+  try {
+    if (want('cloudflare')) {
+      const results = await benchCloudflare({ origins: 3500, changes: 200, latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, redis });
+      printScenarios(results);
+      report.cloudflare = results;
+    }
+    if (want('discovery')) {
+      const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });
+      console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake and @aws-sdk/client-ec2`);
+      console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB`);
+      report.discoveryAws = { interfaces: 100_000, regions: 20, ...d };
+    }
+  } finally {
+    await redis.stop();
+  }
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${dir}latest.json`, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwritten: bench/results/latest.json`);
+}
+
+await main();

@@ -1,0 +1,144 @@
+import { canonicalIp } from '../model/index.ts';
+import { CloudflareApiError } from './errors.ts';
+import type { Send } from './transport.ts';
+import { batchShapeProblem, isRecord, supportedShapeProblem, toRawBatch, type FamilyWire } from './wire.ts';
+
+/**
+ * v2, current: `/zones/{zone_id}/origin/cloud_regions`. Flat objects keyed `origin_ip` in requests and
+ * responses, PUT upserts, a paginated list.
+ */
+const BASE = '/zones/{zone_id}/origin/cloud_regions';
+const ROUTES = {
+  collection: BASE,
+  one: `${BASE}/{origin_ip}`,
+  batch: `${BASE}/batch`,
+  supported: `${BASE}/supported_regions`,
+};
+const path = (zoneId: string, tail = '') => `/zones/${zoneId}/origin/cloud_regions${tail}`;
+
+export const PER_PAGE = 100;
+/** 100,000 mappings: far past the 3,500 cap; a server that never sends an empty page stops here. */
+export const MAX_PAGES = 1000;
+
+export const v2: FamilyWire = {
+  family: 'v2',
+  routes: ROUTES,
+  ipKey: 'origin_ip',
+
+  /**
+   * Pages until one comes back empty, as Cloudflare's SDK does: total_pages is not trusted to end the
+   * walk (a mapping added during the walk lengthens the list). A non-empty page that brings nothing new
+   * means the server ignores `page`; the walk fails rather than loop or return a truncated list.
+   */
+  async list(send: Send, zoneId, signal) {
+    const all: unknown[] = [];
+    const seen = new Set<string>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await send({
+        method: 'GET',
+        route: ROUTES.collection,
+        path: path(zoneId),
+        query: { page: String(page), per_page: String(PER_PAGE) },
+        zoneId,
+        family: 'v2',
+        signal,
+        expect: (r) => (Array.isArray(r) ? null : 'list result is not an array'),
+      });
+      const entries = res.result as unknown[];
+      if (entries.length === 0) return all;
+      let fresh = 0;
+      for (const e of entries) {
+        const raw = isRecord(e) ? e.origin_ip : undefined;
+        const c = canonicalIp(raw);
+        const key = c.ok ? c.ip : JSON.stringify(raw);
+        if (!seen.has(key)) {
+          seen.add(key);
+          fresh++;
+        }
+      }
+      if (fresh === 0) {
+        throw new CloudflareApiError({
+          outcome: 'unexpected',
+          status: res.status,
+          codes: [],
+          method: 'GET',
+          route: ROUTES.collection,
+          family: 'v2',
+          zoneId,
+          detail: `page ${page} repeats only mappings already listed; the server does not page, so the list cannot be trusted`,
+        });
+      }
+      all.push(...entries);
+    }
+    throw new CloudflareApiError({
+      outcome: 'unexpected',
+      status: 200,
+      codes: [],
+      method: 'GET',
+      route: ROUTES.collection,
+      family: 'v2',
+      zoneId,
+      detail: `no empty page after ${MAX_PAGES} pages of ${PER_PAGE}`,
+    });
+  },
+
+  async upsert(send, zoneId, item, signal) {
+    await send({
+      method: 'PUT',
+      route: ROUTES.one,
+      // Canonical IPs hold only hex digits, dots and colons: safe in a path as they are (the SDK sends
+      // IPv6 colons raw too).
+      path: path(zoneId, `/${item.ip}`),
+      body: { origin_ip: item.ip, region: item.region, vendor: item.vendor },
+      zoneId,
+      family: 'v2',
+      signal,
+    });
+  },
+
+  async upsertBatch(send, zoneId, items, signal) {
+    const res = await send({
+      method: 'PUT',
+      route: ROUTES.batch,
+      path: path(zoneId, '/batch'),
+      body: items.map((i) => ({ origin_ip: i.ip, region: i.region, vendor: i.vendor })),
+      zoneId,
+      family: 'v2',
+      signal,
+      expect: batchShapeProblem,
+    });
+    return toRawBatch(res.result);
+  },
+
+  async delete(send, zoneId, ip, signal) {
+    await send({ method: 'DELETE', route: ROUTES.one, path: path(zoneId, `/${ip}`), zoneId, family: 'v2', signal });
+  },
+
+  async deleteBatch(send, zoneId, ips, signal) {
+    // The OpenAPI requires this body (the SDKs omit it): a JSON array of IP strings.
+    const res = await send({
+      method: 'DELETE',
+      route: ROUTES.batch,
+      path: path(zoneId, '/batch'),
+      body: ips,
+      zoneId,
+      family: 'v2',
+      signal,
+      expect: batchShapeProblem,
+    });
+    return toRawBatch(res.result);
+  },
+
+  async supportedRegions(send, zoneId, signal) {
+    const res = await send({
+      method: 'GET',
+      route: ROUTES.supported,
+      path: path(zoneId, '/supported_regions'),
+      zoneId,
+      family: 'v2',
+      signal,
+      expect: supportedShapeProblem,
+    });
+    return res.result as Record<string, unknown>;
+  },
+};

@@ -1,0 +1,129 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Fault, OciWorld, Operation } from './inventory.ts';
+import { ApiError, route, runOperation, type Query } from './operations.ts';
+import { signatureProblem } from './signature.ts';
+
+const DEFAULT_CODES: Record<number, string> = {
+  400: 'InvalidParameter',
+  401: 'NotAuthenticated',
+  404: 'NotAuthorizedOrNotFound',
+  409: 'IncorrectState',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+};
+
+/**
+ * The OCI API fake's request handler. URLs are `/<region>/20160918/<operation path>`: the real API tells
+ * regions apart by host name (iaas.<region>.oraclecloud.com), which a server on 127.0.0.1 cannot, so the
+ * region is the first path segment and a client's endpoint is `<base url>/<region>`.
+ */
+export function createHandler(world: OciWorld, pageSize: number) {
+  let count = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    count++;
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    req.resume();
+    try {
+      if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported by this fake: it only lists`);
+      const url = parseUrl(req.url);
+      const problem = signatureProblem(req, world.tenancy, world.apiKeys);
+      if (problem) throw new ApiError(401, 'NotAuthenticated', `The required information to complete authentication was not provided or was incorrect: ${problem}`);
+      const [region, version, ...rest] = url.pathname.split('/').slice(1).map(decode);
+      if (!region || version !== '20160918') throw new ApiError(404, 'NotAuthorizedOrNotFound', `No such path ${url.pathname}: the fake serves /<region>/20160918/…`);
+      const r = route(rest);
+      if (!r) throw new ApiError(404, 'NotAuthorizedOrNotFound', `No such operation: ${url.pathname}`);
+      const q = query(url.searchParams);
+      await applyFault(world.fault, r.op, region);
+      await applyFault(world.regions.get(region)?.fault, r.op, region);
+      const result = runOperation(world, r.op, region, q, r.tenancyId);
+      if (result.compartmentId !== undefined) await applyFault(world.compartmentFaults.get(result.compartmentId), r.op, region);
+      let items = result.items;
+      let next: string | undefined;
+      if (result.paged) ({ items, next } = page(items, url.searchParams, r.op, region, pageSize));
+      send(res, 200, items, next);
+    } catch (e) {
+      if (e instanceof ApiError) send(res, e.status, { code: e.code, message: e.message });
+      else send(res, 500, { code: 'InternalServerError', message: `the fake failed: ${e instanceof Error ? e.message : String(e)}` });
+    } finally {
+      inFlight--;
+    }
+  };
+  return { handle, requestCount: () => count, maxInFlight: () => maxInFlight };
+}
+
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://fake.invalid');
+  } catch {
+    throw new ApiError(400, 'InvalidParameter', 'The request URL cannot be parsed');
+  }
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, 'InvalidParameter', 'The request path is not valid percent-encoding');
+  }
+}
+
+function query(params: URLSearchParams): Query {
+  for (const name of new Set(params.keys())) {
+    if (params.getAll(name).length > 1) throw new ApiError(400, 'InvalidParameter', `Parameter ${name} is given more than once`);
+  }
+  return { get: (name) => params.get(name) ?? undefined };
+}
+
+const faultHits = new WeakMap<Fault, number>();
+
+async function applyFault(f: Fault | undefined, op: Operation, region: string): Promise<void> {
+  if (!f) return;
+  if (f.operations && !f.operations.includes(op)) return;
+  if (f.regions && !f.regions.includes(region)) return;
+  const hits = faultHits.get(f) ?? 0;
+  if (f.times !== undefined && hits >= f.times) return;
+  faultHits.set(f, hits + 1);
+  if (f.delayMs) await new Promise((resolve) => setTimeout(resolve, f.delayMs).unref());
+  if (f.status !== undefined) {
+    const code = f.code ?? DEFAULT_CODES[f.status] ?? (f.status >= 500 ? 'InternalServerError' : 'InvalidParameter');
+    throw new ApiError(f.status, code, f.message ?? `Injected fault (${code}) for ${op} in ${region}`);
+  }
+}
+
+/** Page tokens carry the offset and a digest of the filters, so a token is only good for its own listing. */
+function page(items: Array<Record<string, unknown>>, params: URLSearchParams, op: Operation, region: string, pageSize: number) {
+  const filters = [...params].filter(([k]) => k !== 'page' && k !== 'limit').sort(([a], [b]) => a.localeCompare(b));
+  const digest = createHash('sha256').update(JSON.stringify([op, region, filters])).digest('base64url').slice(0, 16);
+  const rawLimit = params.get('limit');
+  let size = pageSize;
+  if (rawLimit !== null) {
+    const limit = /^\d{1,4}$/.test(rawLimit) ? Number(rawLimit) : NaN;
+    if (!(limit >= 1 && limit <= 1000)) throw new ApiError(400, 'InvalidParameter', 'limit must be an integer from 1 to 1000');
+    size = Math.min(limit, pageSize);
+  }
+  let offset = 0;
+  const token = params.get('page');
+  if (token !== null) {
+    const m = /^([0-9]+)\.([A-Za-z0-9_-]{16})$/.exec(token);
+    if (!m || m[2] !== digest || Number(m[1]) > items.length) throw new ApiError(400, 'InvalidParameter', 'Invalid page token for this listing');
+    offset = Number(m[1]);
+  }
+  const end = offset + size;
+  return { items: items.slice(offset, end), next: end < items.length ? `${end}.${digest}` : undefined };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, next?: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'opc-request-id': randomUUID().replaceAll('-', '').toUpperCase(),
+    ...(next !== undefined ? { 'opc-next-page': next } : {}),
+  });
+  res.end(text);
+}
