@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { parse } from 'yaml';
+import { startAwsFake } from '../emulators/aws/index.ts';
+import { startAzureFake } from '../emulators/azure/index.ts';
+import { startCloudflareEmulator, type CloudflareEmulator, type SeedMapping } from '../emulators/cloudflare/index.ts';
+import { startGcpFake } from '../emulators/gcp/index.ts';
+import { loadInventoryFile } from '../emulators/inventory.ts';
+import { writeOciTestCredentials } from '../emulators/oci/credentials.ts';
+import { startOciFake } from '../emulators/oci/index.ts';
+import { startPrivateRedis } from '../state/private-redis.ts';
+import { redactUrl } from '../state/redis-url.ts';
+
+export const DEMO_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+export const DEMO_CONFIG = join(DEMO_DIR, 'demo.yaml');
+
+export interface DemoEnvironment {
+  /** What the configuration's ${DEMO_*} references resolve to. */
+  env: NodeJS.ProcessEnv;
+  cloudflare: CloudflareEmulator;
+  endpoints: Record<'aws' | 'gcp' | 'azure' | 'oci', string>;
+  redisLabel: string;
+  workdir: string;
+  /** The inventory file the running demo reads (a copy: edit it while --watch runs). */
+  inventory: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis for the demo: $REDIS_URL, else a Redis on 127.0.0.1:6379 if one answers, else a private
+ * redis-server on a free port. A shared Redis gets a prefix of the demo's own, removed at the end.
+ */
+async function demoRedis(): Promise<{ url: string; label: string; prefix: string; close(): Promise<void> }> {
+  const prefix = `ors-demo-${randomBytes(3).toString('hex')}`;
+  const shared = async (url: string, label: string) => ({
+    url,
+    label: `${label} (keys under ${prefix}:*, removed at the end)`,
+    prefix,
+    async close() {
+      const r = new Redis(url, { maxRetriesPerRequest: 1 });
+      let cursor = '0';
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await r.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await r.quit();
+    },
+  });
+  if (process.env.REDIS_URL) return shared(process.env.REDIS_URL, `REDIS_URL ${redactUrl(process.env.REDIS_URL)}`);
+  const probe = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  const answers = await probe
+    .connect()
+    .then(() => probe.ping())
+    .then(() => true)
+    .catch(() => false);
+  probe.disconnect();
+  if (answers) return shared('redis://127.0.0.1:6379', 'the Redis on 127.0.0.1:6379');
+  const own = await startPrivateRedis();
+  return { url: own.url, label: `a private redis-server at ${own.url} (stopped at the end)`, prefix, close: () => own.stop() };
+}
+
+export async function startDemoEnvironment(): Promise<DemoEnvironment> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    const workdir = await mkdtemp(join(tmpdir(), 'ors-demo-'));
+    closers.push(() => rm(workdir, { recursive: true, force: true }));
+    const redis = await demoRedis();
+    closers.push(redis.close);
+
+    const seed = parse(await readFile(join(DEMO_DIR, 'demo/cloudflare-seed.yaml'), 'utf8')) as Record<string, SeedMapping[]>;
+    const token = `demo-${randomBytes(12).toString('hex')}`;
+    const cloudflare = await startCloudflareEmulator({ tokens: [token], seed });
+    closers.push(() => cloudflare.close());
+
+    const clouds = await loadInventoryFile(join(DEMO_DIR, 'demo/clouds.yaml'));
+    const aws = await startAwsFake({ inventory: clouds });
+    closers.push(() => aws.close());
+    const gcp = await startGcpFake({ inventory: clouds });
+    closers.push(() => gcp.close());
+    const azureToken = `demo-${randomBytes(12).toString('hex')}`;
+    const azure = await startAzureFake({ inventory: clouds, token: azureToken });
+    closers.push(() => azure.close());
+    const oci = await startOciFake({ inventory: clouds });
+    closers.push(() => oci.close());
+
+    const azureCa = join(workdir, 'azure-fake-ca.pem');
+    await writeFile(azureCa, azure.caPem);
+    const ociSection = clouds.oci as { tenancy: string; homeRegion?: string };
+    const ociCreds = await writeOciTestCredentials(join(workdir, 'oci'), { tenancy: ociSection.tenancy, region: ociSection.homeRegion ?? 'us-ashburn-1' });
+    const inventory = join(workdir, 'inventory.yaml');
+    await cp(join(DEMO_DIR, 'demo/inventory.yaml'), inventory);
+    const adminToken = randomBytes(16).toString('hex');
+
+    return {
+      env: {
+        REDIS_URL: redis.url,
+        DEMO_PREFIX: redis.prefix,
+        DEMO_CLOUDFLARE_URL: cloudflare.url,
+        DEMO_CLOUDFLARE_TOKEN: token,
+        DEMO_INVENTORY: inventory,
+        DEMO_AWS_ENDPOINT: aws.url,
+        DEMO_AWS_ACCESS_KEY_ID: 'AKIDDEMO0000000000000',
+        DEMO_AWS_SECRET_ACCESS_KEY: `demo-${randomBytes(12).toString('hex')}`,
+        DEMO_GCP_ENDPOINT: gcp.url,
+        DEMO_AZURE_ENDPOINT: azure.url,
+        DEMO_AZURE_CA_FILE: azureCa,
+        DEMO_AZURE_TOKEN: azureToken,
+        DEMO_OCI_ENDPOINT: oci.url,
+        DEMO_OCI_CONFIG_FILE: ociCreds.configFile,
+        DEMO_ADMIN_TOKEN: adminToken,
+      },
+      cloudflare,
+      endpoints: { aws: aws.url, gcp: gcp.url, azure: azure.url, oci: oci.url },
+      redisLabel: redis.label,
+      workdir,
+      inventory,
+      adminToken,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,122 @@
+import { loadConfig } from '../config/load.ts';
+import { formatDuration } from '../config/duration.ts';
+import { exitCodeOf, renderOnce, showProgress, table } from '../commands/render.ts';
+import { createLogger } from '../log.ts';
+import { runOnce } from '../pipeline/run-once.ts';
+import { startRuntime, type Runtime } from '../pipeline/runtime.ts';
+import { startAdminServer } from '../server/http.ts';
+import { DEMO_CONFIG, startDemoEnvironment, type DemoEnvironment } from './environment.ts';
+
+export interface DemoOptions {
+  watch: boolean;
+  listen?: string;
+  verbose?: boolean;
+  out?: NodeJS.WritableStream;
+}
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+/**
+ * `npm run demo`: the whole product on an embedded default. A Cloudflare API emulator and fakes of the
+ * four clouds run in this process; the pipeline (queues, workers, Redis) is the real one, driven by
+ * config/demo.yaml. Two cycles: the first converges the zone, the second writes nothing.
+ */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const out = opts.out ?? process.stdout;
+  const say = (s = '') => out.write(s + '\n');
+  say(bold('origin-region-sync demo'));
+  const demo = await startDemoEnvironment();
+  let rt: Runtime | undefined;
+  try {
+    // Connectors read the credentials their configuration names from the environment, as in production.
+    Object.assign(process.env, demo.env, opts.listen ? { DEMO_LISTEN: opts.listen } : {});
+    const config = await loadConfig({ path: DEMO_CONFIG });
+    const logger = createLogger({ level: opts.verbose ? 'info' : 'error', stream: 'stderr' });
+    say(`  configuration   ${DEMO_CONFIG}`);
+    say(`  Redis           ${demo.redisLabel}`);
+    say(`  Cloudflare API  ${demo.cloudflare.url} (emulator; zone shop.example.com holds ${demo.cloudflare.mappings(config.zones[0]!.id).length} mappings managed by someone else)`);
+    for (const [v, url] of Object.entries(demo.endpoints)) say(`  ${v.padEnd(15)} ${url} (fake, answering the official SDK)`);
+    say(`  file inventory  ${demo.inventory}`);
+
+    rt = await startRuntime({ config, logger, workers: true, schedule: opts.watch, pollMs: 50 });
+    const zoneId = config.zones[0]!.id;
+
+    say('\n' + bold('Cycle 1: discover every scope, plan the zone, apply'));
+    const first = await cycle(rt, out);
+    say(renderOnce(config, first, { limit: 12 }));
+    say('\n' + bold('The zone now'));
+    say(zoneTable(demo, zoneId, await rt.ctx.state.getRegistry(zoneId)));
+
+    demo.cloudflare.clearStats();
+    say('\n' + bold('Cycle 2: nothing changed at the clouds'));
+    const second = await cycle(rt, out);
+    const writes = demo.cloudflare.stats().filter((s) => s.method !== 'GET').reduce((a, s) => a + s.count, 0);
+    const reads = demo.cloudflare.stats().filter((s) => s.method === 'GET').reduce((a, s) => a + s.count, 0);
+    const z = second.zones[0]!;
+    say(`plan ${z.result.planId}: ${z.result.status}; Cloudflare saw ${reads} read request(s) and ${writes} write(s).`);
+
+    const code = Math.max(exitCodeOf(first), exitCodeOf(second));
+    if (!opts.watch) {
+      say(`\n${code === 0 ? 'Converged.' : 'Finished with problems (see above).'} Keep it running with its dashboard: npm run demo -- --watch`);
+      return code;
+    }
+    return await watch(rt, demo, out);
+  } finally {
+    await rt?.close(5_000);
+    await demo.close();
+  }
+}
+
+async function cycle(rt: Runtime, out: NodeJS.WritableStream) {
+  const stop = showProgress(rt.ctx.events);
+  const t0 = Date.now();
+  try {
+    const r = await runOnce(rt, { reason: 'cli' });
+    out.write(`(${formatDuration(Date.now() - t0)})\n`);
+    return r;
+  } finally {
+    stop();
+  }
+}
+
+/** Mappings by vendor and region, with the upper-tier data centers Cloudflare routes them through. */
+function zoneTable(demo: DemoEnvironment, zoneId: string, registry: Map<string, unknown>): string {
+  const groups = new Map<string, { vendor: string; region: string; managed: number; unmanaged: number }>();
+  for (const m of demo.cloudflare.mappings(zoneId)) {
+    const key = `${m.vendor}/${m.region}`;
+    const g = groups.get(key) ?? { vendor: m.vendor, region: m.region, managed: 0, unmanaged: 0 };
+    if (registry.has(m.origin_ip)) g.managed++;
+    else g.unmanaged++;
+    groups.set(key, g);
+  }
+  const rows = [...groups.values()].sort((a, b) => a.vendor.localeCompare(b.vendor) || a.region.localeCompare(b.region));
+  const total = rows.reduce((a, r) => a + r.managed + r.unmanaged, 0);
+  return (
+    table(
+      ['vendor', 'region', 'managed', 'someone else\'s'],
+      rows.map((r) => [r.vendor, r.region, r.managed, r.unmanaged]),
+    ) + `\n${total} mappings in ${rows.length} vendor regions (Cloudflare's cap: 3,500 per zone)`
+  );
+}
+
+async function watch(rt: Runtime, demo: DemoEnvironment, out: NodeJS.WritableStream): Promise<number> {
+  const server = await startAdminServer(rt);
+  const say = (s = '') => out.write(s + '\n');
+  say(`\n${bold('Watching')} (Ctrl-C to stop). The daemon reconciles every ${formatDuration(rt.ctx.config.schedule.reconcileEveryMs)}.`);
+  say(`  dashboard  ${server.url}/`);
+  say(`  metrics    ${server.url}/metrics`);
+  say(`  resync     curl -X POST -H 'Authorization: Bearer ${demo.adminToken}' ${server.url}/resync`);
+  say(`  edit       ${demo.inventory}  (then resync, or wait for the next cycle)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  say('\nstopping');
+  await server.close();
+  return 0;
+}
