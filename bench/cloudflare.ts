@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { stringify } from 'yaml';
+import { dump as stringify } from 'js-yaml';
 import { loadConfig } from '../src/config/load.ts';
 import { runOnce } from '../src/pipeline/run-once.ts';
 import { startRuntime, type Runtime } from '../src/pipeline/runtime.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
 import { ScanCollector } from '../shared/scan-collector.ts';
 import { isVendor } from '../../src/model/index.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
 import type { ConnectorConfig } from '../../connectors/index.ts';
 import type { ApiMode } from '../cloudflare/types.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
@@ -63,9 +63,13 @@ export async function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv;
 }
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv): Promise<Config> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), file);
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = load(text, { filename: file });
+  } catch (err) {
+    if (err instanceof YAMLException) throw new ConfigError([`YAML: ${err.message.split('\n')[0]}`], file);
+    throw err;
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['(root): expected a mapping with keys redis, cloudflare, zones, connectors, …'], file);
 
   const expanded = expandEnv(raw, env);

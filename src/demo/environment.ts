@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { startAwsFake } from '../emulators/aws/index.ts';
 import { startAzureFake } from '../emulators/azure/index.ts';
 import { startCloudflareEmulator, type CloudflareEmulator, type SeedMapping } from '../emulators/cloudflare/index.ts';

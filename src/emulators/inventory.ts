@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 
 /**
  * The single inventory file that seeds the four cloud fakes (see docs/inventory-format.md): top-level

@@ -39,11 +39,23 @@ export function mustCanonicalIp(input: string): string {
   return c.ip;
 }
 
+const sortKeys = new Map<string, string>();
+
+/** A string that sorts like the address: family first, then the bytes in hex. Cached: plans sort thousands. */
+function sortKey(ip: string): string {
+  let key = sortKeys.get(ip);
+  if (key === undefined) {
+    const bytes = ipaddr.parse(ip).toByteArray();
+    key = (bytes.length === 4 ? '4' : '6') + Buffer.from(bytes).toString('hex');
+    if (sortKeys.size >= 200_000) sortKeys.clear();
+    sortKeys.set(ip, key);
+  }
+  return key;
+}
+
 /** Total order on canonical IPs: IPv4 before IPv6, then numerically. Used wherever output must be stable. */
 export function compareIps(a: string, b: string): number {
-  const x = ipaddr.parse(a).toByteArray();
-  const y = ipaddr.parse(b).toByteArray();
-  if (x.length !== y.length) return x.length - y.length;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+  const x = sortKey(a);
+  const y = sortKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { stringify } from 'yaml';
+import { dump as stringify } from 'js-yaml';
 import type { Vendor } from '../../src/model/index.ts';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import { startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions } from '../../src/emulators/cloudflare/index.ts';

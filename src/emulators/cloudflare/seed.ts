@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import type { RegionIndex } from './supported-regions.ts';
 import { checkMapping, echo, isRecord, isZoneId, type NewMapping } from './validate.ts';
 

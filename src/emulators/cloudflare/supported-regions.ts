@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { VENDORS, isVendor, type Vendor } from '../../model/vendor.ts';
 import defaults from './supported-regions.json' with { type: 'json' };
 
