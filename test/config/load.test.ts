@@ -124,3 +124,12 @@ describe('configuration', () => {
     expect(parseDuration('soon')).toBeNull();
   });
 });
+
+describe('the shipped configuration files', () => {
+  it.each(['example.yaml', 'demo.yaml'])('config/%s is valid', async (name) => {
+    const env = { CLOUDFLARE_API_TOKEN: 't', ORS_ADMIN_TOKEN: 'a', DEMO_CLOUDFLARE_URL: 'http://127.0.0.1:1/client/v4', DEMO_CLOUDFLARE_TOKEN: 't', DEMO_AWS_ENDPOINT: 'http://127.0.0.1:2', DEMO_GCP_ENDPOINT: 'http://127.0.0.1:3', DEMO_AZURE_ENDPOINT: 'https://127.0.0.1:4', DEMO_AZURE_CA_FILE: '/tmp/ca.pem', DEMO_OCI_ENDPOINT: 'http://127.0.0.1:5', DEMO_OCI_CONFIG_FILE: '/tmp/oci', DEMO_ADMIN_TOKEN: 'a' };
+    const c = await loadConfig({ path: new URL(`../../config/${name}`, import.meta.url).pathname, env });
+    expect(c.zones.length).toBeGreaterThan(0);
+    expect(c.warnings).toEqual([]);
+  });
+});
