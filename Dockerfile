@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# origin-region-sync: Node 24 LTS runs the TypeScript sources directly (type stripping): no build output,
+# the image holds the sources and the production dependencies, and runs as the unprivileged "node" user.
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Every dependency, for the type check below; install scripts are not needed by anything we use.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
+FROM deps AS check
+COPY tsconfig.json eslint.config.js vitest.config.ts ./
+COPY bin ./bin
+COPY src ./src
+COPY connectors ./connectors
+COPY config ./config
+COPY test ./test
+COPY bench ./bench
+RUN npm run typecheck
+
+FROM node:24-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
+COPY --chown=root:root package.json ./
+COPY --from=check --chown=root:root /app/bin ./bin
+COPY --from=check --chown=root:root /app/src ./src
+COPY --from=check --chown=root:root /app/connectors ./connectors
+COPY --from=check --chown=root:root /app/config ./config
+USER node
+EXPOSE 9464
+# Liveness only: readiness (/readyz) belongs to the orchestrator's readiness probe.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ORS_HEALTH_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "bin/origin-region-sync.js"]
+CMD ["run", "--config", "/config/origin-region-sync.yaml"]
