@@ -67,8 +67,13 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const writes = plan.upserts.length + plan.deletes.length;
   const zoneStatus = await ctx.state.getZoneStatus(zoneId);
 
-  // A held plan keeps its id while nothing changes, so the id an operator approves stays valid.
+  // A held plan keeps its id while nothing changes, so the id an operator approves stays valid, and the
+  // plan applied after the approval is the very plan that was approved.
   let id = newPlanId(zoneId, now);
+  if (!dryRun && zoneStatus.heldPlanId) {
+    const prev = await ctx.state.getPlan(zoneStatus.heldPlanId);
+    if (prev && prev.status === 'held' && prev.digest === plan.digest) id = prev.id;
+  }
   let status: PlanStatus = dryRun ? 'dry-run' : writes === 0 ? 'noop' : 'applying';
   let statusReason: string | undefined;
   if (!dryRun && writes > 0 && plan.guard.held) {
@@ -79,9 +84,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
       if (approved === plan.digest) await ctx.state.clearApproval(zoneId);
     } else {
       status = 'held';
-      statusReason = `${plan.guard.reason}; run \`origin-region-sync approve <plan-id>\` or sync --force`;
-      const prev = zoneStatus.heldPlanId ? await ctx.state.getPlan(zoneStatus.heldPlanId) : null;
-      if (prev && prev.status === 'held' && prev.digest === plan.digest) id = prev.id;
+      statusReason = `${plan.guard.reason}; run \`origin-region-sync approve ${id}\` or sync --force`;
     }
   }
   const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}) };

@@ -191,6 +191,8 @@ export class StateStore {
     await this.redis
       .multi()
       .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 7 * DAY)
+      // A held plan saved again under its id moves to the front instead of appearing twice.
+      .lrem(this.k('zone', plan.zoneId, 'plans'), 0, plan.id)
       .lpush(this.k('zone', plan.zoneId, 'plans'), plan.id)
       .ltrim(this.k('zone', plan.zoneId, 'plans'), 0, 99)
       .exec();
