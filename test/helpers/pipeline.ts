@@ -58,7 +58,7 @@ export function zoneYaml(over: Record<string, unknown> = {}): Record<string, unk
 }
 
 export async function startHarness(
-  opts: { zones?: Array<Record<string, unknown>>; emulator?: CloudflareEmulatorOptions; inventory?: InventoryOrigin[]; config?: Record<string, unknown>; runtime?: Partial<RuntimeOptions>; workers?: boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: { zones?: Array<Record<string, unknown>>; emulator?: CloudflareEmulatorOptions; inventory?: InventoryOrigin[]; config?: Record<string, unknown>; runtime?: Partial<RuntimeOptions>; workers?: boolean; env?: NodeJS.ProcessEnv; connectors?: Array<Record<string, unknown>> } = {},
 ): Promise<Harness> {
   const emu = await startCloudflareEmulator({ rateLimit: false, ...opts.emulator });
   const dir = await mkdtemp(join(tmpdir(), 'ors-test-'));
@@ -68,7 +68,7 @@ export async function startHarness(
     redis: { url: redisUrl(), prefix },
     cloudflare: { apiBase: emu.url, token: '${CLOUDFLARE_API_TOKEN}', api: 'auto', ...(opts.config?.cloudflare as object) },
     zones: opts.zones ?? [zoneYaml()],
-    connectors: [{ name: 'inventory', type: 'file', path: './inventory.yaml' }],
+    connectors: opts.connectors ?? [{ name: 'inventory', type: 'file', path: './inventory.yaml' }],
     schedule: { reconcileEvery: '1m' },
     log: { level: 'silent' },
     ...Object.fromEntries(Object.entries(opts.config ?? {}).filter(([k]) => k !== 'cloudflare')),
