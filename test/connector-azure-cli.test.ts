@@ -88,7 +88,7 @@ describe.concurrent('emulate azure (CLI)', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain(`${bad}: invalid azure inventory`);
-    expect(stderr).toContain('azure.subscriptions["6b1f3c2e-8d4a-4b7e-9f10-2a3b4c5d6e7f"].publicIPAddresses[0].location');
+    expect(stderr).toContain('azure.subscriptions.6b1f3c2e-8d4a-4b7e-9f10-2a3b4c5d6e7f.publicIPAddresses[0].location');
   });
 
   it('exits 2 when the inventory file is missing', async () => {

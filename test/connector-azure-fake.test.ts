@@ -211,15 +211,15 @@ describe('azure fake: inventory', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain('azure.subscriptions["not-a-guid"]: subscription key "not-a-guid" is not a subscription id (a GUID)');
-    expect(message).toContain(`azure.subscriptions["${WEB}"].publicIPAddresses[0].sku.tier: Invalid option: expected one of "Regional"|"Global"`);
-    expect(message).toContain(`azure.subscriptions["${WEB}"].publicIPAddresses[1]: Unrecognized key: "ipadress"`);
-    expect(message).toContain(`azure.subscriptions["${WEB}"].fault: a fault needs code/status`);
+    expect(message).toContain('azure.subscriptions.not-a-guid: subscription key "not-a-guid" is not a subscription id (a GUID)');
+    expect(message).toContain(`azure.subscriptions.${WEB}.publicIPAddresses[0].sku.tier: Invalid option: expected one of "Regional"|"Global"`);
+    expect(message).toContain(`azure.subscriptions.${WEB}.publicIPAddresses[1]: Unrecognized key: "ipadress"`);
+    expect(message).toContain(`azure.subscriptions.${WEB}.fault: a fault needs code/status`);
   });
 
   it('rejects two resources with one ARM id (names are case-insensitive)', () => {
     const dup = { subscriptions: { [WEB]: { publicIPAddresses: [{ name: 'a', resourceGroup: 'rg', location: 'eastus' }, { name: 'A', resourceGroup: 'RG', location: 'eastus' }] } } };
-    expect(() => parseAzureInventory(dup)).toThrow(`azure.subscriptions["${WEB}"].publicIPAddresses[1].name: duplicate of publicIPAddresses[0]`);
+    expect(() => parseAzureInventory(dup)).toThrow(`azure.subscriptions.${WEB}.publicIPAddresses[1].name: duplicate of publicIPAddresses[0]`);
   });
 
   it('says so when there is no azure section', () => {

@@ -49,7 +49,7 @@ async function waitFor(check: () => RegExpMatchArray | null, what: () => string,
 describe('emulate gcp', () => {
   it('serves the inventory, prints its URL, and stops cleanly on SIGTERM', async () => {
     const p = run(['gcp', '--inventory', FIXTURE, '--port', '0', '--page-size', '3']);
-    const m = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.out()), () => p.out() + p.err());
+    const m = await waitFor(() => /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(p.out()), () => p.out() + p.err());
     const url = m[1] as string;
     const res = await fetch(`${url}/compute/v1/projects/shop-prod-123/aggregated/addresses`);
     expect(res.status).toBe(200);

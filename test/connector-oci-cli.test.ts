@@ -54,8 +54,8 @@ describe('emulate oci', () => {
     await writeFile(file, fixture);
     const p = run(['oci', '--inventory', file, '--port', '0', '--page-size', '3']);
     try {
-      const [, url] = await waitFor(p.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      expect(p.out()).toContain(`connector endpoint: ${url}/{region}`);
+      const [, url] = await waitFor(p.out, /^(http:\/\/127\.0\.0\.1:\d+)$/m);
+      expect(p.err()).toContain(`connector endpoint: ${url}/{region}`);
 
       const unsigned = await fetch(`${url}/us-ashburn-1/20160918/publicIps`);
       expect(unsigned.status).toBe(401);
@@ -71,7 +71,7 @@ describe('emulate oci', () => {
       p.child.kill('SIGTERM');
     }
     expect(await p.exit).toBe(0);
-    expect(p.out()).toMatch(/stopping \(SIGTERM\)/);
+    expect(p.err()).toMatch(/SIGTERM, stopping/);
   });
 
   it('exits 2 naming the file and the path of the problem in a bad inventory', async () => {

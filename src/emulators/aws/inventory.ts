@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { inventoryPath, inventorySection } from '../inventory.ts';
 
 /**
  * The `aws` section of the shared inventory file: accounts → regions → resources, each resource described
@@ -210,30 +211,20 @@ export type InventoryFault = z.infer<typeof fault>;
 export type InventoryRegion = z.infer<typeof region>;
 export type InventoryAccount = z.infer<typeof account>;
 
-/** `aws.accounts.111122223333.regions.us-east-1.networkInterfaces[2].association.publicIp` */
-function issuePath(path: readonly PropertyKey[]): string {
-  let out = 'aws';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
-  return out;
-}
 
 /**
  * Validates the `aws` section. Accepts the whole inventory object (with its `aws` key) or the section
  * itself; every problem is reported with its path.
  */
 export function parseAwsInventory(input: unknown): AwsInventory {
-  let section = input;
-  if (input !== null && typeof input === 'object' && !Array.isArray(input) && !('accounts' in input)) {
-    if (!('aws' in input)) throw new Error('the inventory has no aws section (expected a top-level key "aws" with "accounts")');
-    section = (input as { aws: unknown }).aws;
-  }
+  const section = inventorySection(input, 'aws');
   const r = awsInventorySchema.safeParse(section);
   if (!r.success) {
     const lines = r.error.issues.slice(0, 20).map((i) => {
       // zod reports a bad record key without saying what a key must be.
       const key = JSON.stringify(String(i.path.at(-1)));
       const msg = i.code === 'invalid_key' ? `${key} is not ${i.path.at(-2) === 'accounts' ? 'an account id (12 digits)' : 'an AWS region name'}` : i.message;
-      return `${issuePath(i.path)}: ${msg}`;
+      return `${inventoryPath('aws', i.path)}: ${msg}`;
     });
     if (r.error.issues.length > 20) lines.push(`… and ${r.error.issues.length - 20} more`);
     throw new Error(`invalid aws inventory:\n  ${lines.join('\n  ')}`);

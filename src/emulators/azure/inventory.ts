@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inventoryPath, inventorySection } from '../inventory.ts';
 
 /**
  * The `azure` section of the shared inventory file (docs/inventory/azure.md): subscriptions, each with
@@ -95,32 +96,19 @@ export type AzureInventory = z.infer<typeof azureInventorySchema>;
 export type InventoryPublicIp = NonNullable<AzureInventory['subscriptions'][string]['publicIPAddresses']>[number];
 export type InventoryFault = z.infer<typeof fault>;
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = 'azure';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z_$][\w$]*$/.test(p)) out += `.${p}`;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out;
-}
 
 /**
  * Validates the azure section. Accepts the whole inventory (`{azure: {...}, aws: ...}`) or the section
  * itself (`{subscriptions: {...}}`). Throws one Error listing every problem with its path.
  */
 export function parseAzureInventory(input: unknown): AzureInventory {
-  let section = input;
-  if (input !== null && typeof input === 'object' && !Array.isArray(input) && !('subscriptions' in input)) {
-    if (!('azure' in input)) throw new Error('inventory has no azure section (expected a top-level key "azure" with "subscriptions")');
-    section = (input as { azure: unknown }).azure;
-  }
+  const section = inventorySection(input, 'azure');
   const r = azureInventorySchema.safeParse(section);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
       // zod reports a bad record key without the key's own message: say what a key must be.
       const msg = i.code === 'invalid_key' ? `subscription key ${JSON.stringify(String(i.path.at(-1)))} is not a subscription id (a GUID)` : i.message;
-      return `  ${formatPath(i.path)}: ${msg}`;
+      return `  ${inventoryPath('azure', i.path)}: ${msg}`;
     });
     throw new Error(`invalid azure inventory:\n${lines.join('\n')}`);
   }

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { load as parse } from 'js-yaml';
+import { readDataFile } from '../data-file.ts';
 import type { RegionIndex } from './supported-regions.ts';
 import { checkMapping, echo, isRecord, isZoneId, type NewMapping } from './validate.ts';
 
@@ -45,12 +44,5 @@ export function parseSeedDocument(doc: unknown, source: string): Record<string, 
 
 /** Reads a seed file, JSON or YAML. */
 export async function loadSeedFile(path: string): Promise<Record<string, unknown[]>> {
-  const text = await readFile(path, 'utf8');
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON or YAML (${(e as Error).message})`, { cause: e });
-  }
-  return parseSeedDocument(doc, path);
+  return parseSeedDocument(await readDataFile(path), path);
 }

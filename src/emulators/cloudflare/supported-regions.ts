@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { load as parse } from 'js-yaml';
+import { readDataFile } from '../data-file.ts';
 import { VENDORS, isVendor, type Vendor } from '../../model/vendor.ts';
 import defaults from './supported-regions.json' with { type: 'json' };
 
@@ -51,14 +50,7 @@ export function parseSupportedRegions(doc: unknown, source = 'supported regions'
 
 /** Reads a catalogue from a JSON or YAML file (same shape as the API's result). */
 export async function loadSupportedRegionsFile(path: string): Promise<SupportedRegions> {
-  const text = await readFile(path, 'utf8');
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON or YAML (${(e as Error).message})`, { cause: e });
-  }
-  return parseSupportedRegions(doc, path);
+  return parseSupportedRegions(await readDataFile(path), path);
 }
 
 /** Fast vendor/region lookup; returns the catalogue's spelling of the region, or undefined when not supported. */

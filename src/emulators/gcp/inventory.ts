@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inventoryPath, inventorySection } from '../inventory.ts';
 
 /*
  * The `gcp` section of the shared inventory file (docs/inventory/gcp.md): per project, the compute
@@ -175,26 +176,14 @@ export class GcpInventoryError extends Error {
  * validates it, and names the path of every problem (`gcp.projects.shop-prod.addresses[2].address`).
  */
 export function parseGcpInventory(input: unknown): GcpInventory {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new GcpInventoryError(['gcp: an inventory is a mapping (the whole file, or its gcp section {projects: ...})']);
-  }
-  const doc = input as Record<string, unknown>;
-  let section: unknown = doc;
-  if (!('projects' in doc)) {
-    if (!('gcp' in doc)) throw new GcpInventoryError(['gcp: the inventory has no gcp section']);
-    section = doc['gcp'];
+  let section: unknown;
+  try {
+    section = inventorySection(input, 'gcp');
+  } catch (e) {
+    throw new GcpInventoryError([(e as Error).message]);
   }
   const r = gcpInventorySchema.safeParse(section);
-  if (!r.success) throw new GcpInventoryError(r.error.issues.map((i) => `${formatPath(['gcp', ...i.path])}: ${i.message}`));
+  if (!r.success) throw new GcpInventoryError(r.error.issues.map((i) => `${inventoryPath('gcp', i.path)}: ${i.message}`));
   return r.data;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z0-9_-]+$/.test(p)) out += out === '' ? p : `.${p}`;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out;
-}

@@ -1,3 +1,4 @@
+import { inventoryPath, inventorySection } from '../inventory.ts';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { checkRegion, ociRegionKeys } from '../../model/index.ts';
 import { ociInventorySchema, type Fault, type OciInventory } from './inventory-schema.ts';
@@ -23,10 +24,6 @@ export interface OciWorld {
 
 const DEFAULT_TIME = '2024-01-02T03:04:05.678Z';
 
-function pathText(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}
-
 /** OCI API key fingerprint: MD5 of the DER public key, as colon-separated hex. */
 export function fingerprintOf(key: KeyObject): string {
   const der = key.export({ type: 'spki', format: 'der' });
@@ -38,16 +35,15 @@ export function fingerprintOf(key: KeyObject): string {
  * fake's world. Errors name the path, e.g. `oci.publicIps[3].region: …`.
  */
 export function loadOciInventory(input: unknown): OciWorld {
-  let section = input;
-  // The whole inventory has vendor keys at the top; the section itself has `tenancy`.
-  if (input !== null && typeof input === 'object' && !Array.isArray(input) && !('tenancy' in input)) {
-    const top = input as Record<string, unknown>;
-    if (['aws', 'gcp', 'azure', 'oci'].some((k) => k in top)) section = top['oci'];
+  let section: unknown;
+  try {
+    section = inventorySection(input, 'oci');
+  } catch (e) {
+    throw new OciInventoryError((e as Error).message);
   }
-  if (section === undefined || section === null) throw new OciInventoryError('oci: the inventory has no oci section');
   const r = ociInventorySchema.safeParse(section);
   if (!r.success) {
-    throw new OciInventoryError(r.error.issues.map((i) => `oci${pathText(i.path)}: ${i.message}`).join('\n'));
+    throw new OciInventoryError(r.error.issues.map((i) => `${inventoryPath('oci', i.path)}: ${i.message}`).join('\n'));
   }
   return build(r.data);
 }
