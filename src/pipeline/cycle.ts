@@ -40,6 +40,7 @@ export async function listScopes(ctx: PipelineContext, name: string): Promise<{ 
     return { scopes };
   } catch (err) {
     const error = `listing scopes failed: ${(err as Error).message}`;
+    await ctx.state.saveScopeListError(name, error, Date.now());
     const last = await ctx.state.getScopes(name);
     ctx.logger.warn({ connector: name, error, using: last?.scopes.length ?? 0 }, 'using the last known scopes');
     await ctx.state.recordError(`scopes ${name}`, error);

@@ -30,7 +30,8 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
 
   const scopes = await selectedScopes(ctx, zone);
-  const knownScopes = await allKnownScopes(ctx);
+  const selected = zoneConnectors(ctx, zone);
+  const unlisted = new Set((await Promise.all(selected.map(async (n) => ((await ctx.state.scopesUnlisted(n)) ? [n] : [])))).flat());
   const views = await ctx.state.getScopeViews(scopes.map((s) => ({ id: s.id, connector: s.connector })));
 
   let current, unparsed, supported;
@@ -56,7 +57,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     now,
     maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
     scopes: views,
-    knownScopes,
+    unlistedConnectors: unlisted,
     current,
     unparsed,
     registry: await ctx.state.getRegistry(zoneId),
@@ -212,10 +213,6 @@ async function selectedScopes(ctx: PipelineContext, zone: ZoneSettings): Promise
   return lists.flatMap((l) => l?.scopes ?? []);
 }
 
-async function allKnownScopes(ctx: PipelineContext): Promise<Set<string>> {
-  const lists = await Promise.all(ctx.config.connectors.map((c) => ctx.state.getScopes(c.name)));
-  return new Set(lists.flatMap((l) => l?.scopes.map((s) => s.id) ?? []));
-}
 
 /**
  * The zone's supported_regions, cached for an hour. When Cloudflare will not say (Tiered Cache off, an

@@ -124,6 +124,14 @@ export function planZone(input: PlanInput): Plan {
     const view = scopes.get(entry.scope);
     let reason: DeleteReason;
     let scanAt: number;
+    const connector = entry.scope.split('/')[0] ?? '';
+    if (!view && input.unlistedConnectors?.has(connector)) {
+      skipped.push({ ip: m.ip, reason: 'scope-incomplete', detail: `kept: the scopes of connector ${connector} could not be listed`, scope: entry.scope });
+      const prev = input.tombstones.get(m.ip);
+      if (prev) tombstones[m.ip] = prev;
+      staying++;
+      continue;
+    }
     if (!view) {
       reason = 'deselected';
       scanAt = now; // no scan will ever come: each reconcile counts

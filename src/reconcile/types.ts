@@ -75,8 +75,11 @@ export interface PlanInput {
   maxScanAgeMs: number;
   /** Scopes of the connectors the zone selects (as last listed). */
   scopes: ScopeView[];
-  /** Every scope any connector currently lists: a registry entry whose scope is not here was deselected or is gone. */
-  knownScopes: ReadonlySet<string>;
+  /**
+   * Connectors the zone selects whose scopes could not be listed lately. A managed mapping whose scope is
+   * not among `scopes` was deselected or is gone, unless its connector is here: then nobody knows.
+   */
+  unlistedConnectors?: ReadonlySet<string>;
   current: CurrentMapping[];
   /**
    * Entries of the zone's list that are not valid mappings (bad IP, unknown vendor): they still take one of

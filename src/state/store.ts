@@ -93,13 +93,24 @@ export class StateStore {
 
   // ---- scopes and snapshots ----
 
+  /** The last list a connector gave; a successful listing also clears the listing error. */
   async saveScopes(connector: string, scopes: Scope[], at: number): Promise<void> {
-    await this.redis.set(this.k('scopes', connector), JSON.stringify({ at, scopes }));
+    await this.redis.multi().set(this.k('scopes', connector), JSON.stringify({ at, scopes })).del(this.k('scopes-error', connector)).exec();
+  }
+
+  async saveScopeListError(connector: string, error: string, at: number): Promise<void> {
+    await this.redis.set(this.k('scopes-error', connector), JSON.stringify({ at, error }));
   }
 
   async getScopes(connector: string): Promise<{ at: number; scopes: Scope[] } | null> {
     const v = await this.redis.get(this.k('scopes', connector));
     return v ? (JSON.parse(v) as { at: number; scopes: Scope[] }) : null;
+  }
+
+  /** True unless the connector's latest attempt to list its scopes succeeded. */
+  async scopesUnlisted(connector: string): Promise<boolean> {
+    const [list, error] = await this.redis.mget(this.k('scopes', connector), this.k('scopes-error', connector));
+    return list === null || error !== null;
   }
 
   /** A failed scan never replaces the last good snapshot: it is only recorded as the latest scan. */

@@ -36,6 +36,7 @@ export interface Harness {
   dir: string;
   prefix: string;
   configFile: string;
+  /** The runtime under test; a test may replace it (the harness closes whichever is here). */
   rt: Runtime;
   setInventory(list: InventoryOrigin[] | null): Promise<void>;
   once(data?: Partial<Parameters<typeof runOnce>[1]>): ReturnType<typeof runOnce>;
@@ -82,7 +83,7 @@ export async function startHarness(
   await setInventory(opts.inventory ?? []);
   const config = await loadConfig({ path: configFile, env: { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN, ...opts.env } });
   const rt = await startRuntime({ config, logger: pino({ level: 'silent' }), workers: opts.workers ?? true, schedule: false, pollMs: 25, ...opts.runtime });
-  return {
+  const harness: Harness = {
     emu,
     config,
     dir,
@@ -90,13 +91,14 @@ export async function startHarness(
     configFile,
     rt,
     setInventory,
-    once: (data = {}) => runOnce(rt, { reason: 'cli', ...data }),
+    once: (data = {}) => runOnce(harness.rt, { reason: 'cli', ...data }),
     writes: () => writeCount(emu),
     reads: () => readCount(emu),
     async close() {
-      await rt.close(5_000);
+      await harness.rt.close(5_000);
       await emu.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }

@@ -34,7 +34,6 @@ export function input(over: Partial<PlanInput> & { zone?: ZoneSettings }): PlanI
     now: 2_000,
     maxScanAgeMs: 60_000,
     scopes,
-    knownScopes: new Set(scopes.map((s) => s.scope)),
     current: [],
     registry: new Map(),
     tombstones: new Map(),

@@ -70,7 +70,6 @@ const state = fc
       now: 2_500,
       maxScanAgeMs: 1_000,
       scopes,
-      knownScopes: new Set(SCOPES),
       current: [...current.values()],
       registry,
       tombstones: new Map(POOL.flatMap((ip, i) => (s.tombs[i]! > 0 ? [[ip, { misses: s.tombs[i]!, lastScanAt: 100, firstMissedAt: 100 }]] : []))),

@@ -175,6 +175,14 @@ describe('planZone: deletes (unknown is not empty)', () => {
     expect(plan.skipped).toMatchObject([{ ip: '192.0.2.1', reason: 'policy' }]);
   });
 
+  it('keeps the mappings of a connector whose scopes could not be listed', () => {
+    const plan = planZone(
+      input({ zone: zone({ deleteAfterMissedScans: 1 }), scopes: [], current: cur, registry: owned([['192.0.2.1', 'aws', 'us-east-1']], 'aws/aws/1/us-east-1'), unlistedConnectors: new Set(['aws']) }),
+    );
+    expect(plan.deletes).toEqual([]);
+    expect(plan.skipped).toMatchObject([{ ip: '192.0.2.1', reason: 'scope-incomplete', detail: expect.stringMatching(/could not be listed/) }]);
+  });
+
   it('counts a deselected scope as absent at every reconcile', () => {
     const plan = planZone(input({ zone: zone({ deleteAfterMissedScans: 1 }), scopes: [], current: cur, registry: owned([['192.0.2.1', 'aws', 'us-east-1']], 'old/aws/1/us-east-1') }));
     expect(plan.deletes).toMatchObject([{ ip: '192.0.2.1', reason: 'deselected' }]);
