@@ -16,19 +16,19 @@ export async function waitForJobs<R>(
   const poll = opts.pollMs ?? 200;
   while (pending.size > 0) {
     opts.signal?.throwIfAborted();
-    for (const id of [...pending]) {
+    // One state lookup per pending job, sent together; the job itself is read only once it is finished.
+    const states = await Promise.all([...pending].map(async (id) => [id, await queue.getJobState(id)] as const));
+    for (const [id, state] of states) {
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
       const job: Job | undefined = await queue.getJob(id);
-      let f: Finished<R> | undefined;
-      if (!job) f = { id, state: 'missing' };
-      else if (job.finishedOn && job.failedReason && (await job.isFailed())) f = { id, state: 'failed', error: job.failedReason };
-      else if (job.finishedOn && (await job.isCompleted())) f = { id, state: 'completed', result: job.returnvalue as R };
-      if (f) {
-        pending.delete(id);
-        done.set(id, f);
-        opts.onFinished?.(f);
-      }
+      const f: Finished<R> =
+        !job || state === 'unknown' ? { id, state: 'missing' } : state === 'failed' ? { id, state: 'failed', error: job.failedReason } : { id, state: 'completed', result: job.returnvalue as R };
+      pending.delete(id);
+      done.set(id, f);
+      opts.onFinished?.(f);
     }
-    if (pending.size > 0) await sleep(poll, opts.signal);
+    // Many pending jobs: poll less often, so waiting on thousands of scopes stays cheap for Redis.
+    if (pending.size > 0) await sleep(poll * Math.max(1, Math.ceil(pending.size / 200)), opts.signal);
   }
   return ids.map((id) => done.get(id)!);
 }

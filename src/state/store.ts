@@ -198,10 +198,15 @@ export class StateStore {
 
   // ---- plans ----
 
+  /**
+   * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
+   * superseded by the next, an hour; a dry run, a day. A big zone's plan is hundreds of kB.
+   */
   async savePlan(plan: StoredPlan): Promise<void> {
+    const ttl = plan.status === 'noop' ? 3600 : plan.status === 'dry-run' ? DAY : 7 * DAY;
     await this.redis
       .multi()
-      .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 7 * DAY)
+      .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', ttl)
       // A held plan saved again under its id moves to the front instead of appearing twice.
       .lrem(this.k('zone', plan.zoneId, 'plans'), 0, plan.id)
       .lpush(this.k('zone', plan.zoneId, 'plans'), plan.id)
