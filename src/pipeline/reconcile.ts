@@ -90,6 +90,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   }
   const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}) };
   await ctx.state.savePlan(stored);
+  if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
     await ctx.state.replaceTombstones(zoneId, plan.tombstones);
     await ctx.state.setZoneStatus(zoneId, zoneFigures(plan, stored, api));
@@ -112,7 +113,9 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   await ctx.state.clearZoneStatus(zoneId, 'heldPlanId');
 
   // From here on the plan is the zone's: batches of any older plan are superseded.
+  const previous = await ctx.state.getCurrentPlan(zoneId);
   await ctx.state.setCurrentPlan(zoneId, id);
+  if (previous && previous !== id) await supersede(ctx, previous, id, 'applying');
   await rememberAndForget(ctx, zoneId, id, plan, now);
   if (status === 'noop') {
     await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop' });
@@ -181,6 +184,12 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
   };
 }
 
+/** Marks an older plan that never finished (held, or interrupted while applying) as superseded. */
+async function supersede(ctx: PipelineContext, oldId: string, newId: string, ifStatus: PlanStatus): Promise<void> {
+  const old = await ctx.state.getPlan(oldId);
+  if (old?.status === ifStatus) await ctx.state.updatePlan(oldId, { status: 'superseded', statusReason: `superseded by plan ${newId} (was ${ifStatus})` });
+}
+
 async function rememberAndForget(ctx: PipelineContext, zoneId: string, planId: string, plan: Plan, now: number): Promise<void> {
   await ctx.state.setRegistry(
     zoneId,
@@ -213,14 +222,13 @@ async function selectedScopes(ctx: PipelineContext, zone: ZoneSettings): Promise
   return lists.flatMap((l) => l?.scopes ?? []);
 }
 
-
 /**
  * The zone's supported_regions, cached for an hour. When Cloudflare will not say (Tiered Cache off, an
  * unexpected answer), regions are checked against the vendor catalogues instead.
  */
 async function supportedRegions(ctx: PipelineContext, zoneId: string, signal?: AbortSignal): Promise<Map<Vendor, Set<string>> | undefined> {
   const cacheKey = `supported-regions:${zoneId}`;
-  let sr = await ctx.state.getCached<SupportedRegions>(cacheKey);
+  let sr = await ctx.state.getCached<SupportedRegions | { unavailable: string }>(cacheKey);
   if (!sr) {
     try {
       sr = await ctx.cloudflare.supportedRegions(zoneId, signal);
@@ -228,9 +236,12 @@ async function supportedRegions(ctx: PipelineContext, zoneId: string, signal?: A
     } catch (err) {
       if (err instanceof CloudflareApiError && (err.outcome === 'rate_limited' || err.outcome === 'auth' || err.retryable)) throw err;
       ctx.logger.warn({ zone: zoneId, error: (err as Error).message }, 'supported_regions unavailable: checking regions against the vendor catalogues');
+      // Asked again in a while, not at every reconcile: the answer will not change that fast.
+      await ctx.state.setCached(cacheKey, { unavailable: (err as Error).message }, SUPPORTED_REGIONS_TTL / 6);
       return undefined;
     }
   }
+  if ('unavailable' in sr) return undefined;
   const out = new Map<Vendor, Set<string>>();
   for (const [vendor, regions] of Object.entries(sr.vendors)) if (isVendor(vendor)) out.set(vendor, new Set(regions.map((r) => r.name)));
   return out;

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestResync } from '../../src/pipeline/requests.ts';
+import { approvePlan, requestResync } from '../../src/pipeline/requests.ts';
 import { jobId } from '../../src/pipeline/jobs.ts';
 import { waitForJobs } from '../../src/pipeline/wait.ts';
 import { until } from '../helpers/cli.ts';
-import { origins, startHarness, ZONE, type Harness } from '../helpers/pipeline.ts';
+import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -48,5 +48,22 @@ describe('pipeline: queueing', () => {
     expect(f).toMatchObject({ state: 'completed', result: { superseded: true, sent: 0 } });
     expect(h.writes()).toBe(0);
     expect(await h.rt.ctx.state.getRegistry(ZONE)).toEqual(new Map());
+  });
+});
+
+describe('pipeline: held plans', () => {
+  it('a held plan that no longer matches the zone is superseded and cannot be approved', async () => {
+    h = await startHarness({ inventory: origins(100), zones: [zoneYaml({ deleteAfterMissedScans: 1 })] });
+    await h.once();
+    await h.setInventory(origins(50));
+    const a = (await h.once()).zones[0]!.result;
+    expect(a.status).toBe('held');
+    await h.setInventory(origins(40));
+    const b = (await h.once()).zones[0]!.result;
+    expect(b.status).toBe('held');
+    expect(b.planId).not.toBe(a.planId);
+    expect(await h.rt.ctx.state.getPlan(a.planId!)).toMatchObject({ status: 'superseded', statusReason: `superseded by plan ${b.planId} (was held)` });
+    expect(await approvePlan(h.rt, a.planId!)).toMatchObject({ ok: false, status: 409, error: expect.stringMatching(/is superseded, not held/) });
+    expect(h.emu.mappings(ZONE)).toHaveLength(100);
   });
 });
