@@ -58,8 +58,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
   if (opts.scopes !== false) {
     for (const c of config.connectors) {
       const list = (await state.getScopes(c.name))?.scopes ?? [];
-      const views = await state.getScopeViews(list.map((s) => ({ id: s.id, connector: s.connector })));
-      for (const v of views) scopes.push({ connector: c.name, scope: v.scope, status: v.status, scannedAt: v.scannedAt, ...(v.error ? { error: v.error } : {}) });
+      for (const v of await state.getScanSummaries(list.map((s) => s.id))) scopes.push({ connector: c.name, ...v });
     }
   }
   return {

@@ -151,6 +151,18 @@ export class StateStore {
     });
   }
 
+  /** Latest scan of each scope, without its origins: what status pages and metrics need, cheaply. */
+  async getScanSummaries(scopeIds: readonly string[]): Promise<Array<{ scope: string; status: ScopeView['status']; scannedAt: number; error?: string }>> {
+    if (scopeIds.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of scopeIds) pipe.hget(this.k('snap', id), 'scan');
+    const rows = (await pipe.exec()) ?? [];
+    return scopeIds.map((scope, i) => {
+      const scan = rows[i]?.[1] ? (JSON.parse(rows[i]![1] as string) as StoredScan) : null;
+      return { scope, status: scan?.status ?? 'never', scannedAt: scan?.at ?? 0, ...(scan?.error ? { error: scan.error } : {}) };
+    });
+  }
+
   // ---- ownership registry ----
 
   async getRegistry(zoneId: string): Promise<Map<string, RegistryEntry>> {
