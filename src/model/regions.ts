@@ -52,9 +52,6 @@ export function checkRegion(vendor: Vendor, region: string): RegionCheck {
   return { ok: true };
 }
 
-export function knownRegions(vendor: Vendor): ReadonlySet<string> {
-  return known[vendor];
-}
 
 /** The catalogue's partitions (AWS), realms (OCI) or availability groups (Azure), for the emulators. */
 export function regionGroups(vendor: Vendor): Readonly<Record<string, readonly string[]>> {

@@ -81,7 +81,3 @@ export function newPlanId(zoneId: string, now = Date.now()): string {
   return `p${now.toString(36)}${zoneId.slice(0, 6)}${randomBytes(3).toString('hex')}`;
 }
 
-/** Cycle ids start with their creation time, so "newer than" is a string-free comparison. */
-export function cycleTime(cycleId: string): number {
-  return parseInt(cycleId.slice(1, -6), 36) || 0;
-}

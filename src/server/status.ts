@@ -3,7 +3,7 @@ import type { Queues } from '../pipeline/queues.ts';
 import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
 import type { StateStore, ZoneStatus } from '../state/store.ts';
 
-export interface ZoneReport extends ZoneStatus {
+export interface ZoneReport extends Omit<ZoneStatus, 'skipped'> {
   id: string;
   name?: string;
   policy: string;
@@ -34,8 +34,8 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     config.zones.map(async (z): Promise<ZoneReport> => {
       const s = await state.getZoneStatus(z.id);
       const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
-      const skipped = typeof (s as { skipped?: unknown }).skipped === 'string' ? (JSON.parse((s as { skipped: string }).skipped) as Record<string, number>) : {};
-      const { skipped: _s, ...rest } = s as ZoneStatus & { skipped?: unknown };
+      const { skipped, ...rest } = s;
+      const skippedByReason = typeof skipped === 'string' ? (JSON.parse(skipped) as Record<string, number>) : {};
       return {
         id: z.id,
         ...(z.name ? { name: z.name } : {}),
@@ -43,7 +43,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
         ...rest,
         ageSeconds: age,
         ready: age !== null && age * 1000 <= config.server.readyMaxAgeMs,
-        skippedByReason: skipped,
+        skippedByReason,
       };
     }),
   );

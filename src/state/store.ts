@@ -54,6 +54,8 @@ export interface ZoneStatus {
   budgetLeft?: number;
   overflow?: number;
   drift?: number;
+  /** Skipped origins of the last plan by reason, as JSON. */
+  skipped?: string;
   api?: string;
 }
 
@@ -239,9 +241,6 @@ export class StateStore {
     return next;
   }
 
-  async recentPlans(zoneId: string, n = 10): Promise<string[]> {
-    return this.redis.lrange(this.k('zone', zoneId, 'plans'), 0, n - 1);
-  }
 
   async recordBatch(planId: string, result: BatchResult): Promise<void> {
     const key = this.k('plan', planId, 'batches');
@@ -254,9 +253,6 @@ export class StateStore {
     return all.map((v) => JSON.parse(v) as BatchResult).sort((a, b) => a.batch - b.batch);
   }
 
-  async countBatches(planId: string): Promise<number> {
-    return this.redis.hlen(this.k('plan', planId, 'batches'));
-  }
 
   /** The plan a zone's writes belong to now; a batch of any other plan is superseded and not sent. */
   async setCurrentPlan(zoneId: string, planId: string): Promise<void> {

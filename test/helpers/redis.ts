@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 export function redisUrl(): string {
@@ -9,8 +8,4 @@ export function redisUrl(): string {
 /** A key prefix of its own per test, so tests sharing the private Redis never see each other's keys. */
 export function uniquePrefix(name = 't'): string {
   return `${name}-${randomBytes(4).toString('hex')}`;
-}
-
-export function redisClient(): Redis {
-  return new Redis(redisUrl(), { maxRetriesPerRequest: null });
 }
