@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../src/state/private-redis.ts';
+import { benchAudit } from './audit.ts';
 import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 
@@ -52,6 +53,13 @@ async function main(): Promise<void> {
       console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake and @aws-sdk/client-ec2`);
       console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB`);
       report.discoveryAws = { interfaces: 100_000, regions: 20, ...d };
+    }
+    if (want('audit')) {
+      const a = await benchAudit({ redisUrl: redis.url, records: 1_000_000 });
+      const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+      console.log(`\nAudit trail: ${a.records.toLocaleString('en')} write records in one zone's stream`);
+      console.log(`  ${a.kept.toLocaleString('en')} kept, ${mb(a.bytes)} (MEMORY USAGE; ${a.bytesPerRecord} bytes a record), used_memory +${mb(a.usedMemoryDelta)}, written in ${fmtMs(a.wallMs)}`);
+      report.audit = a;
     }
   } finally {
     await redis.stop();

@@ -4,6 +4,7 @@ import { registerApprove } from './commands/approve.ts';
 import { formatError } from './commands/common.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerEmulate } from './commands/emulate.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerResync } from './commands/resync.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStatus } from './commands/status.ts';
@@ -30,6 +31,7 @@ Quick start: npm run demo`,
   registerResync(program);
   registerStatus(program);
   registerApprove(program);
+  registerHistory(program);
   registerValidate(program);
   registerDemo(program);
   registerEmulate(program);

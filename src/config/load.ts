@@ -33,6 +33,7 @@ export interface Config {
     shutdownTimeoutMs: number;
     lockDurationMs: number;
   };
+  audit: { retentionMs: number; maxRecordsPerZone: number };
   log: { level: string };
   /** Things that work but deserve a word (an inline secret, say). */
   warnings: string[];
@@ -140,6 +141,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       shutdownTimeoutMs: c.worker.shutdownTimeout,
       lockDurationMs: c.worker.lockDuration,
     },
+    audit: { retentionMs: c.audit.retention, maxRecordsPerZone: c.audit.maxRecordsPerZone },
     log: c.log,
     warnings,
   };

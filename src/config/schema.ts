@@ -129,6 +129,14 @@ export const configSchema = z
         lockDuration: duration.default(30_000),
       })
       .prefault({}),
+    audit: z
+      .strictObject({
+        /** Write records older than this are trimmed (approximately: Redis trims whole stream nodes). */
+        retention: duration.default(30 * 86_400_000),
+        /** And at most this many per zone, newest kept. */
+        maxRecordsPerZone: z.int().min(1000).max(100_000_000).default(200_000),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

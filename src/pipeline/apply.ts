@@ -23,6 +23,7 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
     try {
       const r = d.kind === 'upsert' ? await upsertBatch(ctx, d, signal) : await deleteBatch(ctx, d, signal);
       await ctx.state.recordBatch(d.planId, r);
+      await audit(ctx, d, r.failed);
       ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'ok' }, r.succeeded);
       if (r.failed.length > 0) {
         ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'failed' }, r.failed.length);
@@ -39,6 +40,8 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
         await worker().rateLimit(ms);
         throw Worker.RateLimitError();
       }
+      // The request reached Cloudflare: a 4xx changed nothing, anything else may have landed.
+      await audit(ctx, d, d.items.map((i) => ({ ip: i.ip, error: err.message })), err.status !== null && err.status < 500 ? 'failed' : 'unknown');
       const attempts = job.opts.attempts ?? 1;
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       if (final) {
@@ -86,4 +89,26 @@ async function restore(ctx: PipelineContext, zoneId: string, ips: string[], befo
   const back = ips.filter((ip) => before.has(ip)).map((ip) => [ip, before.get(ip)!] as [string, RegistryEntry]);
   await ctx.state.setRegistry(zoneId, back);
   await ctx.state.forgetRegistry(zoneId, ips.filter((ip) => !before.has(ip)));
+}
+
+/** Every item of a request that reached Cloudflare goes to the audit trail, with what caused its plan. */
+async function audit(ctx: PipelineContext, d: ApplyJob, failed: ReadonlyArray<{ ip: string; error: string }>, failedAs: 'failed' | 'unknown' = 'failed'): Promise<void> {
+  const errors = new Map(failed.map((f) => [f.ip, f.error]));
+  await ctx.audit.record(
+    d.items.map((i) => {
+      const error = errors.get(i.ip);
+      return {
+        zoneId: d.zoneId,
+        kind: d.kind,
+        ip: i.ip,
+        ...('vendor' in i ? { vendor: i.vendor, region: i.region } : {}),
+        outcome: error === undefined ? 'ok' : failedAs,
+        ...(error !== undefined ? { error } : {}),
+        planId: d.planId,
+        batch: d.batch,
+        trigger: d.trigger ?? 'unknown',
+        ...(d.eventId ? { eventId: d.eventId } : {}),
+      };
+    }),
+  );
 }

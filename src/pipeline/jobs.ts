@@ -60,9 +60,15 @@ export interface ReconcileResult {
   requests: number;
 }
 
+/** What caused a write, for the audit trail: the plan's trigger and, for a cloud event, its id. */
+export interface WriteCause {
+  trigger: Trigger;
+  eventId?: string;
+}
+
 export type ApplyJob =
-  | { planId: string; zoneId: string; batch: number; kind: 'upsert'; items: Array<{ ip: string; vendor: Vendor; region: string; scope: string }> }
-  | { planId: string; zoneId: string; batch: number; kind: 'delete'; items: Array<{ ip: string }> };
+  | ({ planId: string; zoneId: string; batch: number; kind: 'upsert'; items: Array<{ ip: string; vendor: Vendor; region: string; scope: string }> } & Partial<WriteCause>)
+  | ({ planId: string; zoneId: string; batch: number; kind: 'delete'; items: Array<{ ip: string }> } & Partial<WriteCause>);
 
 /**
  * BullMQ job and deduplication ids may not contain `:` (IPv6, our own separators) and must not be all

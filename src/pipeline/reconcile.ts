@@ -156,7 +156,7 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
     const ids: string[] = [];
     for (const b of phase) {
       const batch = n++;
-      const data = { planId, zoneId: zone.id, batch, ...b } as ApplyJob;
+      const data = { planId, zoneId: zone.id, batch, trigger: job.data.reason, ...b } as ApplyJob;
       const j = await ctx.queues.apply.add(b.kind, data, { jobId: jobId('apply', planId, String(batch)) });
       ids.push(j.id!);
     }

@@ -7,6 +7,7 @@ import type { Connector } from '../../connectors/connector.ts';
 import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
 import { Metrics } from '../server/metrics.ts';
+import { AuditLog } from '../state/audit.ts';
 import { StateStore } from '../state/store.ts';
 import { redactUrl } from '../state/redis-url.ts';
 import { applyProcessor } from './apply.ts';
@@ -88,7 +89,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       userAgent: 'origin-region-sync',
     });
 
-  const ctx: PipelineContext = { config, logger, state, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
+  const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
+  const ctx: PipelineContext = { config, logger, state, audit, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
 
   const workers: Worker[] = [];
   if (opts.workers) {
