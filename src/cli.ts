@@ -5,6 +5,7 @@ import { formatError } from './commands/common.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerEmulate } from './commands/emulate.ts';
 import { registerHistory } from './commands/history.ts';
+import { registerPlans } from './commands/plans.ts';
 import { registerResync } from './commands/resync.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStatus } from './commands/status.ts';
@@ -31,11 +32,17 @@ Quick start: npm run demo`,
   registerResync(program);
   registerStatus(program);
   registerApprove(program);
+  registerPlans(program);
   registerHistory(program);
   registerValidate(program);
   registerDemo(program);
   registerEmulate(program);
-  for (const c of program.commands) c.exitOverride();
+  // Usage errors become exit code 2 in main(), for nested commands (plans list, emulate aws) too.
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { PipelineEvents } from '../pipeline/context.ts';
 import type { OnceResult } from '../pipeline/run-once.ts';
 import type { StatusReport } from '../server/status.ts';
 import type { StoredPlan } from '../state/store.ts';
+import { planSummary } from './plan-summary.ts';
 import type { EventEmitter } from 'node:events';
 
 /** Left-aligned text table; numbers right-aligned. */
@@ -31,6 +32,7 @@ export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: num
   const limit = opts.limit ?? 20;
   const out: string[] = [];
   out.push(`zone ${zoneLabel(config, plan.zoneId)}: plan ${plan.id} (${plan.status}${plan.statusReason ? `: ${plan.statusReason}` : ''})`);
+  out.push(`  ${planSummary(plan)}`);
   const kinds = counts(plan.upserts, (u) => u.kind);
   out.push(`  changes: ${kinds || 'no upserts'}${plan.deletes.length ? `, delete ${plan.deletes.length}` : ''}`);
   const show = <T>(title: string, list: readonly T[], fmt: (t: T) => string) => {

@@ -248,6 +248,14 @@ export class StateStore {
     await this.redis.multi().hsetnx(key, String(result.batch), JSON.stringify(result)).expire(key, 7 * DAY).exec();
   }
 
+  /** The zone's most recent plans (the last 100 saved), newest first; expired ones are left out. */
+  async listPlans(zoneId: string, n = 100): Promise<StoredPlan[]> {
+    const ids = await this.redis.lrange(this.k('zone', zoneId, 'plans'), 0, n - 1);
+    if (ids.length === 0) return [];
+    const rows = await this.redis.mget(...ids.map((id) => this.k('plan', id)));
+    return rows.flatMap((v) => (v ? [JSON.parse(v) as StoredPlan] : []));
+  }
+
   async getBatches(planId: string): Promise<BatchResult[]> {
     const all = await this.redis.hvals(this.k('plan', planId, 'batches'));
     return all.map((v) => JSON.parse(v) as BatchResult).sort((a, b) => a.batch - b.batch);
