@@ -196,7 +196,7 @@ function zoneFigures(plan: Plan, stored: StoredPlan, api: string) {
   };
 }
 
-/** What planning a zone reads, and nothing it writes: a dry run uses only this. */
+/** The part of the context that planning reads from (no queues: a dry run has none). */
 export type PlanReader = Pick<PipelineContext, 'config' | 'logger' | 'state' | 'cloudflare'>;
 
 /** A dry run's own discovery, kept in memory: fresh scope lists and scans laid over what is stored. */
