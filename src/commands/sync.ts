@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { DryRunContext } from '../pipeline/dry-run.ts';
+import type { OnceResult } from '../pipeline/run-once.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
@@ -12,7 +14,11 @@ interface SyncOptions extends GlobalOptions {
   limit?: string;
 }
 
-/** `sync --once` and `plan`: one cycle through the same queues and workers as the daemon, in this process. */
+/**
+ * `sync --once`: one cycle through the same queues and workers as the daemon, in this process.
+ * `plan` and `sync --once --dry-run`: the same discovery and planning in this process, without queues or
+ * workers, so no job waiting for a daemon can run here, and nothing is written (see pipeline/dry-run.ts).
+ */
 async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<number> {
   const config = await loadConfigFor(opts);
   const logger = cliLogger(config, opts);
@@ -22,11 +28,24 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
     if (!z) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
     zones = [z.id];
   }
-  const { startRuntime } = await import('../pipeline/runtime.ts');
-  const { runOnce } = await import('../pipeline/run-once.ts');
-  const rt = await startRuntime({ config, logger, workers: true, schedule: false });
+  const request = { reason: 'cli' as const, ...(zones ? { zones } : {}) };
+  let rt: { ctx: Pick<DryRunContext, 'state' | 'events'>; close(): Promise<void> };
+  let run: () => Promise<OnceResult>;
+  if (mode.dryRun) {
+    const { openReadOnly } = await import('../pipeline/runtime.ts');
+    const { dryRun } = await import('../pipeline/dry-run.ts');
+    const ro = await openReadOnly({ config, logger });
+    rt = ro;
+    run = () => dryRun(ro.ctx, request);
+  } else {
+    const { startRuntime } = await import('../pipeline/runtime.ts');
+    const { runOnce } = await import('../pipeline/run-once.ts');
+    const full = await startRuntime({ config, logger, workers: true, schedule: false });
+    rt = full;
+    run = () => runOnce(full, request);
+  }
   const stopSignals = onSignals(async () => {
-    process.stderr.write('\ninterrupted: handing unfinished work back to the queue\n');
+    process.stderr.write(mode.dryRun ? '\ninterrupted\n' : '\ninterrupted: handing unfinished work back to the queue\n');
     await rt.close();
     process.exit(130);
   });
@@ -34,7 +53,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
   try {
     for (const z of forced) await rt.ctx.state.setForce(z, 3600);
     const stopProgress = opts.json ? () => {} : showProgress(rt.ctx.events);
-    const result = await runOnce(rt, { reason: 'cli', ...(zones ? { zones } : {}), ...(mode.dryRun ? { dryRun: true } : {}) }).finally(stopProgress);
+    const result = await run().finally(stopProgress);
     const code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
     if (opts.json) {
       const zonesOut = result.zones.map((z) => ({ zoneId: z.result.zoneId, name: config.zones.find((x) => x.id === z.result.zoneId)?.name ?? null, result: z.result, plan: z.plan }));
@@ -55,7 +74,7 @@ export function registerSync(program: Command): void {
   addConfigOption(program.command('sync'))
     .description('run one full cycle (discover every scope, plan each zone, apply) through the queues in this process, print the plan and the result, and exit')
     .option('--once', 'run one cycle and exit (required: the long-running daemon is `run`)')
-    .option('--dry-run', 'plan only: write nothing to Cloudflare')
+    .option('--dry-run', 'plan only, like `plan`: run no queued job, write nothing to Cloudflare, change no state a daemon uses')
     .option('--force', 'apply plans the mass-change guard would hold')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
@@ -71,7 +90,7 @@ export function registerSync(program: Command): void {
     });
 
   addConfigOption(program.command('plan'))
-    .description('discover and diff every zone (or one), print what a sync would do, and write nothing to Cloudflare')
+    .description('discover and diff every zone (or one) in this process and print what a sync would do; runs no queued job, writes nothing to Cloudflare and changes no state a daemon uses')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
     .option('--limit <n>', 'items listed per section in text output', '20')

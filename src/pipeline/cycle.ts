@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Scope } from '../../connectors/connector.ts';
+import type { Connector, Scope } from '../../connectors/connector.ts';
 import { mapBounded } from '../../connectors/shared/concurrency.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
@@ -29,13 +29,8 @@ export function zoneConnectors(ctx: Pick<PipelineContext, 'config'>, zone: ZoneS
 export async function listScopes(ctx: PipelineContext, name: string): Promise<{ scopes: Scope[]; error?: string }> {
   const connector = ctx.connectors.get(name);
   if (!connector) return { scopes: (await ctx.state.getScopes(name))?.scopes ?? [], error: `connector "${name}" is not configured in this process` };
-  const timeoutMs = ctx.config.schedule.discoverTimeoutMs;
-  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const scopes = await Promise.race([
-      connector.listScopes(signal),
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${formatDuration(timeoutMs)}`)), { once: true })),
-    ]);
+    const scopes = await askScopes(ctx, connector);
     await ctx.state.saveScopes(name, scopes, Date.now());
     return { scopes };
   } catch (err) {
@@ -46,6 +41,16 @@ export async function listScopes(ctx: PipelineContext, name: string): Promise<{ 
     await ctx.state.recordError(`scopes ${name}`, error);
     return { scopes: last?.scopes ?? [], error };
   }
+}
+
+/** Asks a connector for its scopes within the discover timeout; stores nothing (a dry run calls it too). */
+export async function askScopes(ctx: Pick<PipelineContext, 'config'>, connector: Connector): Promise<Scope[]> {
+  const timeoutMs = ctx.config.schedule.discoverTimeoutMs;
+  const signal = AbortSignal.timeout(timeoutMs);
+  return Promise.race([
+    connector.listScopes(signal),
+    new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${formatDuration(timeoutMs)}`)), { once: true })),
+  ]);
 }
 
 /**

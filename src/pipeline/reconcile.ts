@@ -1,10 +1,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Scope } from '../../connectors/connector.ts';
+import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import { CloudflareApiError } from '../cloudflare/errors.ts';
 import type { SupportedRegions } from '../cloudflare/types.ts';
 import { isVendor, type Vendor } from '../model/index.ts';
 import { planZone } from '../reconcile/plan.ts';
-import type { Plan, ZoneSettings } from '../reconcile/types.ts';
+import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
 import { pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
@@ -29,15 +29,9 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   if (!zone) return { ...base, planId: null, status: 'skipped', statusReason: 'zone is not in this configuration' };
   const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
 
-  const scopes = await selectedScopes(ctx, zone);
-  const selected = zoneConnectors(ctx, zone);
-  const unlisted = new Set((await Promise.all(selected.map(async (n) => ((await ctx.state.scopesUnlisted(n)) ? [n] : [])))).flat());
-  const views = await ctx.state.getScopeViews(scopes.map((s) => ({ id: s.id, connector: s.connector })));
-
-  let current, unparsed, supported;
+  let plan, api, now;
   try {
-    supported = await supportedRegions(ctx, zoneId, signal);
-    ({ mappings: current, unparsed } = await ctx.cloudflare.listAll(zoneId, signal));
+    ({ plan, api, now } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true }));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
       if (err.outcome === 'rate_limited') {
@@ -50,21 +44,6 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     }
     throw err;
   }
-
-  const now = Date.now();
-  const plan = planZone({
-    zone,
-    now,
-    maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
-    scopes: views,
-    unlistedConnectors: unlisted,
-    current,
-    unparsed,
-    registry: await ctx.state.getRegistry(zoneId),
-    tombstones: await ctx.state.getTombstones(zoneId),
-    ...(supported ? { supportedRegions: supported } : {}),
-  });
-  const api = await ctx.cloudflare.family(zoneId);
   const writes = plan.upserts.length + plan.deletes.length;
   const zoneStatus = await ctx.state.getZoneStatus(zoneId);
 
@@ -217,27 +196,71 @@ function zoneFigures(plan: Plan, stored: StoredPlan, api: string) {
   };
 }
 
-async function selectedScopes(ctx: PipelineContext, zone: ZoneSettings): Promise<Scope[]> {
-  const lists = await Promise.all(zoneConnectors(ctx, zone).map((n) => ctx.state.getScopes(n)));
-  return lists.flatMap((l) => l?.scopes ?? []);
+/** The part of the context that planning reads from (no queues: a dry run has none). */
+export type PlanReader = Pick<PipelineContext, 'config' | 'logger' | 'state' | 'cloudflare'>;
+
+/** A dry run's own discovery, kept in memory: fresh scope lists and scans laid over what is stored. */
+export interface FreshDiscovery {
+  lists: ReadonlyMap<string, { scopes: Scope[]; unlisted: boolean }>;
+  scans: ReadonlyMap<string, { result: ScanResult; at: number }>;
+}
+
+/** The zone's scopes as the planner sees them: the stored snapshots, or a dry run's fresh ones over them. */
+export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>, zone: ZoneSettings, fresh?: FreshDiscovery): Promise<{ views: ScopeView[]; unlisted: Set<string> }> {
+  const selected = zoneConnectors(ctx, zone);
+  const lists = await Promise.all(
+    selected.map(async (n) => fresh?.lists.get(n) ?? { scopes: (await ctx.state.getScopes(n))?.scopes ?? [], unlisted: await ctx.state.scopesUnlisted(n) }),
+  );
+  const scopes = lists.flatMap((l) => l.scopes);
+  const unlisted = new Set(selected.filter((_, i) => lists[i]!.unlisted));
+  const views = await ctx.state.getScopeViews(scopes.map((s) => ({ id: s.id, connector: s.connector })), fresh?.scans);
+  return { views, unlisted };
+}
+
+/**
+ * Reads Cloudflare's list (and supported_regions), the registry and the tombstones, and plans the zone
+ * with the pure planner. Sends no write; with `cache: false` it stores nothing at all (a dry run).
+ */
+export async function buildPlan(
+  ctx: PlanReader,
+  zone: ZoneSettings,
+  scopes: { views: ScopeView[]; unlisted: Set<string> },
+  opts: { signal?: AbortSignal | undefined; cache: boolean },
+): Promise<{ plan: Plan; api: string; now: number }> {
+  const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
+  const { mappings: current, unparsed } = await ctx.cloudflare.listAll(zone.id, opts.signal);
+  const now = Date.now();
+  const plan = planZone({
+    zone,
+    now,
+    maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
+    scopes: scopes.views,
+    unlistedConnectors: scopes.unlisted,
+    current,
+    unparsed,
+    registry: await ctx.state.getRegistry(zone.id),
+    tombstones: await ctx.state.getTombstones(zone.id),
+    ...(supported ? { supportedRegions: supported } : {}),
+  });
+  return { plan, api: await ctx.cloudflare.family(zone.id), now };
 }
 
 /**
  * The zone's supported_regions, cached for an hour. When Cloudflare will not say (Tiered Cache off, an
  * unexpected answer), regions are checked against the vendor catalogues instead.
  */
-async function supportedRegions(ctx: PipelineContext, zoneId: string, signal?: AbortSignal): Promise<Map<Vendor, Set<string>> | undefined> {
+async function supportedRegions(ctx: PlanReader, zoneId: string, signal: AbortSignal | undefined, cache: boolean): Promise<Map<Vendor, Set<string>> | undefined> {
   const cacheKey = `supported-regions:${zoneId}`;
   let sr = await ctx.state.getCached<SupportedRegions | { unavailable: string }>(cacheKey);
   if (!sr) {
     try {
       sr = await ctx.cloudflare.supportedRegions(zoneId, signal);
-      await ctx.state.setCached(cacheKey, sr, SUPPORTED_REGIONS_TTL);
+      if (cache) await ctx.state.setCached(cacheKey, sr, SUPPORTED_REGIONS_TTL);
     } catch (err) {
       if (err instanceof CloudflareApiError && (err.outcome === 'rate_limited' || err.outcome === 'auth' || err.retryable)) throw err;
       ctx.logger.warn({ zone: zoneId, error: (err as Error).message }, 'supported_regions unavailable: checking regions against the vendor catalogues');
       // Asked again in a while, not at every reconcile: the answer will not change that fast.
-      await ctx.state.setCached(cacheKey, { unavailable: (err as Error).message }, SUPPORTED_REGIONS_TTL / 6);
+      if (cache) await ctx.state.setCached(cacheKey, { unavailable: (err as Error).message }, SUPPORTED_REGIONS_TTL / 6);
       return undefined;
     }
   }

@@ -12,6 +12,7 @@ import { StateStore } from '../state/store.ts';
 import { redactUrl } from '../state/redis-url.ts';
 import { applyProcessor } from './apply.ts';
 import type { PipelineContext, PipelineEvents } from './context.ts';
+import type { DryRunContext } from './dry-run.ts';
 import { processCycle } from './cycle.ts';
 import { processDiscover } from './discover.ts';
 import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
@@ -59,14 +60,14 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   return redis;
 }
 
-export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+/** What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being written. */
+async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: Redis; stop: AbortController }> {
   const { config, logger } = opts;
   const redis = await connectRedis(config.redis.url);
   const state = new StateStore(redis, config.redis.prefix);
-  const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
   const metrics = opts.metrics ?? new Metrics();
   const events = new EventEmitter<PipelineEvents>();
-  const shutdown = new AbortController();
+  const stop = new AbortController();
 
   const connectors =
     opts.connectors ??
@@ -84,13 +85,44 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       api: config.cloudflare.api,
       timeoutMs: config.cloudflare.timeoutMs,
       onRequest: (info) => metrics.cloudflareRequest(info),
-      familyMemory: { get: (z) => state.getFamily(z), set: (z, f) => state.setFamily(z, f) },
+      // A dry run still learns a zone's family for itself (in this process) but does not tell the daemon.
+      familyMemory: { get: (z) => state.getFamily(z), set: readOnly ? async () => {} : (z, f) => state.setFamily(z, f) },
       onWarning: (w) => logger.warn({ warning: w }, 'unexpected entry in a Cloudflare response'),
       userAgent: 'origin-region-sync',
     });
-
   const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
-  const ctx: PipelineContext = { config, logger, state, audit, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
+  return { config, logger, state, audit, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, stop };
+}
+
+async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: Redis }): Promise<void> {
+  await Promise.all([...parts.connectors.values()].map(async (c) => c.close?.()));
+  await parts.redis.quit().catch(() => parts.redis.disconnect());
+}
+
+/**
+ * For dry runs: Redis, connectors and a Cloudflare client, but no queues, so nothing here can add or run
+ * a job, and the API family learnt for a zone is not stored.
+ */
+export async function openReadOnly(opts: Omit<RuntimeOptions, 'workers' | 'schedule' | 'lockDurationMs'>): Promise<{ ctx: DryRunContext; close(): Promise<void> }> {
+  const { redis, stop, ...ctx } = await openParts(opts, true);
+  let closed = false;
+  return {
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      stop.abort(new Error('shutting down'));
+      await closeParts({ connectors: ctx.connectors, redis });
+    },
+  };
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = opts;
+  const { redis, stop: shutdown, ...parts } = await openParts(opts, false);
+  const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
+  const { state, connectors } = parts;
+  const ctx: PipelineContext = { ...parts, queues };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -141,9 +173,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         logger.warn({ deadlineMs }, 'shutdown deadline reached: unfinished jobs are handed back to the queue');
         await Promise.all(workers.map((wk) => wk.close(true)));
       }
-      await Promise.all([...connectors.values()].map(async (c) => c.close?.()));
       await closeQueues(queues);
-      await redis.quit().catch(() => redis.disconnect());
+      await closeParts({ connectors, redis });
     },
   };
 }

@@ -74,6 +74,13 @@ interface StoredComplete {
   skipped: Skipped[];
 }
 
+/** A scope's snapshot after a scan: the scan is the latest; only a complete one becomes the last complete. */
+function snapshotAfter(result: ScanResult, at: number): { scan: StoredScan; complete?: StoredComplete } {
+  const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
+  if (result.status === 'partial') scan.origins = result.origins;
+  return result.status === 'complete' ? { scan, complete: { at, origins: result.origins, skipped: result.skipped } } : { scan };
+}
+
 /**
  * Everything the daemon remembers between jobs and across replicas, in Redis next to the queues:
  * per-scope snapshots, listed scopes, the ownership registry, tombstones, plans and their results,
@@ -118,25 +125,32 @@ export class StateStore {
   /** A failed scan never replaces the last good snapshot: it is only recorded as the latest scan. */
   async saveScan(scopeId: string, result: ScanResult, at: number): Promise<void> {
     const key = this.k('snap', scopeId);
-    const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
-    if (result.status === 'partial') scan.origins = result.origins;
-    const multi = this.redis.multi().hset(key, 'scan', JSON.stringify(scan));
-    if (result.status === 'complete') {
-      const complete: StoredComplete = { at, origins: result.origins, skipped: result.skipped };
-      multi.hset(key, 'complete', JSON.stringify(complete));
-    }
+    const next = snapshotAfter(result, at);
+    const multi = this.redis.multi().hset(key, 'scan', JSON.stringify(next.scan));
+    if (next.complete) multi.hset(key, 'complete', JSON.stringify(next.complete));
     await multi.exec();
   }
 
-  async getScopeViews(scopes: ReadonlyArray<{ id: string; connector: string }>): Promise<ScopeView[]> {
+  /**
+   * What the planner sees of each scope. `fresh` scans (a dry run's, kept in memory) are laid over the
+   * stored snapshots by the same rule `saveScan` stores them with, so a dry run plans exactly what a real
+   * run would, without recording a scan.
+   */
+  async getScopeViews(scopes: ReadonlyArray<{ id: string; connector: string }>, fresh?: ReadonlyMap<string, { result: ScanResult; at: number }>): Promise<ScopeView[]> {
     if (scopes.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const s of scopes) pipe.hmget(this.k('snap', s.id), 'scan', 'complete');
     const rows = (await pipe.exec()) ?? [];
     return scopes.map((s, i) => {
       const [scanJson, completeJson] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
-      const scan = scanJson ? (JSON.parse(scanJson) as StoredScan) : null;
-      const complete = completeJson ? (JSON.parse(completeJson) as StoredComplete) : null;
+      let scan = scanJson ? (JSON.parse(scanJson) as StoredScan) : null;
+      let complete = completeJson ? (JSON.parse(completeJson) as StoredComplete) : null;
+      const f = fresh?.get(s.id);
+      if (f) {
+        const next = snapshotAfter(f.result, f.at);
+        scan = next.scan;
+        complete = next.complete ?? complete;
+      }
       const origins = new Map<string, Origin>();
       for (const o of complete?.origins ?? []) origins.set(o.ip, o);
       if (scan?.status === 'partial') for (const o of scan.origins ?? []) origins.set(o.ip, o);
@@ -214,10 +228,15 @@ export class StateStore {
 
   /**
    * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
-   * superseded by the next, an hour; a dry run, a day. A big zone's plan is hundreds of kB.
+   * superseded by the next, an hour. A big zone's plan is hundreds of kB. A dry run's plan is kept an
+   * hour for reading back by id, and stays out of the zone's list of plans: it is never the zone's plan.
    */
   async savePlan(plan: StoredPlan): Promise<void> {
-    const ttl = plan.status === 'noop' ? 3600 : plan.status === 'dry-run' ? DAY : 7 * DAY;
+    if (plan.status === 'dry-run') {
+      await this.redis.set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600);
+      return;
+    }
+    const ttl = plan.status === 'noop' ? 3600 : 7 * DAY;
     await this.redis
       .multi()
       .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', ttl)
