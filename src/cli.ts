@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { registerApply } from './commands/apply.ts';
 import { registerApprove } from './commands/approve.ts';
 import { formatError } from './commands/common.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -32,6 +33,7 @@ Quick start: npm run demo`,
   registerResync(program);
   registerStatus(program);
   registerApprove(program);
+  registerApply(program);
   registerPlans(program);
   registerHistory(program);
   registerValidate(program);

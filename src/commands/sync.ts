@@ -12,6 +12,8 @@ interface SyncOptions extends GlobalOptions {
   json?: boolean;
   verbose?: boolean;
   limit?: string;
+  out?: string;
+  detailedExitcode?: boolean;
 }
 
 /**
@@ -54,7 +56,16 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
     for (const z of forced) await rt.ctx.state.setForce(z, 3600);
     const stopProgress = opts.json ? () => {} : showProgress(rt.ctx.events);
     const result = await run().finally(stopProgress);
-    const code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
+    let code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
+    if (mode.dryRun && opts.out) {
+      const planned = result.zones.flatMap((z) => (z.plan ? [{ zoneId: z.plan.zoneId, name: config.zones.find((x) => x.id === z.plan!.zoneId)?.name ?? null, plan: z.plan }] : []));
+      if (planned.length !== result.zones.length) throw new CliError(`not every zone could be planned: no plan file written (see the errors above)`, EXIT.error);
+      const { writePlanFile } = await import('./plan-file.ts');
+      await writePlanFile(opts.out, config.redis.prefix, planned);
+      process.stderr.write(`plan saved to ${opts.out}: review it, then \`origin-region-sync apply ${opts.out}\` applies exactly these changes (or refuses if the zone or the inventory changed)\n`);
+    }
+    // Terraform's -detailed-exitcode: a CI job can tell "nothing to do" from "changes pending".
+    if (mode.dryRun && opts.detailedExitcode && code === 0 && result.zones.some((z) => (z.plan?.upserts.length ?? 0) + (z.plan?.deletes.length ?? 0) > 0)) code = 2;
     if (opts.json) {
       const zonesOut = result.zones.map((z) => ({ zoneId: z.result.zoneId, name: config.zones.find((x) => x.id === z.result.zoneId)?.name ?? null, result: z.result, plan: z.plan }));
       process.stdout.write(JSON.stringify({ cycle: result.cycle, zones: zonesOut, exitCode: code }, null, 2) + '\n');
@@ -95,7 +106,12 @@ export function registerSync(program: Command): void {
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
     .option('--limit <n>', 'items listed per section in text output', '20')
     .option('-v, --verbose', 'log progress details to stderr')
-    .addHelpText('after', '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.')
+    .option('--out <file>', 'save the plan (with its digest and the state it was made from) for `apply FILE`')
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when changes are pending, 1 on errors')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.\nWith --detailed-exitcode: 0 nothing to do, 1 errors, 2 changes pending (as terraform plan -detailed-exitcode).',
+    )
     .action(async (opts: SyncOptions) => {
       process.exitCode = await once(opts, { dryRun: true });
     });

@@ -93,7 +93,7 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
 
   const discoveredAt = Date.now();
   const reconciles = await Promise.all(
-    zones.map(async (z) => ({ zoneId: z.id, jobId: await enqueueReconcile(ctx, { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}) }) })),
+    zones.map(async (z) => ({ zoneId: z.id, jobId: await enqueueReconcile(ctx, { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}), ...(job.data.expect?.[z.id] ? { expect: job.data.expect[z.id] } : {}) }) })),
   );
   return { cycleId, scopes: results, listErrors, reconciles, discoveredAt };
 }

@@ -4,7 +4,14 @@ import type { Vendor } from '../model/index.ts';
 
 export const QUEUES = { cycle: 'cycle', discover: 'discover', reconcile: 'reconcile', apply: 'apply' } as const;
 
-export type Trigger = 'schedule' | 'resync' | 'cli' | 'api' | 'approve' | 'startup';
+export type Trigger = 'schedule' | 'resync' | 'cli' | 'api' | 'approve' | 'startup' | 'plan-file';
+
+/** A saved plan (`plan --out`) to apply exactly: refused as stale unless a fresh plan makes the same writes from the same state. */
+export interface PlanExpectation {
+  planId: string;
+  digest: string;
+  basis: { zone: string; desired: string };
+}
 
 /** One pass over some zones: list scopes, discover them, then reconcile each zone. */
 export interface CycleJob {
@@ -15,6 +22,8 @@ export interface CycleJob {
   /** Only these scope ids are rediscovered (default every scope the zones select). */
   scopes?: string[];
   dryRun?: boolean;
+  /** Per zone id: apply only this saved plan. */
+  expect?: Record<string, PlanExpectation>;
 }
 
 export interface CycleResult {
@@ -46,6 +55,7 @@ export interface ReconcileJob {
   zoneId: string;
   reason: Trigger;
   dryRun?: boolean;
+  expect?: PlanExpectation;
 }
 
 export interface ReconcileResult {

@@ -10,7 +10,7 @@ import { pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
-import { jobId, newPlanId, type ApplyJob, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
 import { waitForJobs } from './wait.ts';
 
 const BATCH = 100;
@@ -56,7 +56,19 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   }
   let status: PlanStatus = dryRun ? 'dry-run' : writes === 0 ? 'noop' : 'applying';
   let statusReason: string | undefined;
-  if (!dryRun && writes > 0 && plan.guard.held) {
+  const expect = dryRun ? undefined : job.data.expect;
+  const stale = expect ? staleness(expect, plan) : null;
+  if (expect && stale) {
+    const stored: StoredPlan = { ...plan, id, status: 'stale', statusReason: `${stale}; nothing written: make a new plan (plan --out) and review it`, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now };
+    await ctx.state.savePlan(stored);
+    ctx.events.emit('plan', stored);
+    log.warn({ plan: id, savedPlan: expect.planId, why: stale }, 'saved plan is stale: not applied');
+    return { ...base, planId: id, status: 'stale', statusReason: stored.statusReason! };
+  }
+  if (expect) {
+    // The reviewer saw exactly these writes, made from this very state: the guard has had its say.
+    if (writes > 0) statusReason = `saved plan ${expect.planId} applied as reviewed${plan.guard.held ? ` (guard: ${plan.guard.reason})` : ''}`;
+  } else if (!dryRun && writes > 0 && plan.guard.held) {
     const forced = await ctx.state.takeForce(zoneId);
     const approved = await ctx.state.approvedDigest(zoneId);
     if (forced || approved === plan.digest) {
@@ -278,4 +290,12 @@ function chunk<T>(list: readonly T[], size: number): T[][] {
 
 function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Why a saved plan no longer fits the zone, or null when a fresh plan makes the same writes from the same state. */
+export function staleness(expect: PlanExpectation, plan: Plan): string | null {
+  if (plan.basis.zone !== expect.basis.zone) return `the zone's mappings changed since plan ${expect.planId} was made`;
+  if (plan.basis.desired !== expect.basis.desired) return `the inventory (what the clouds run, as selected for this zone) changed since plan ${expect.planId} was made`;
+  if (plan.digest !== expect.digest) return `the changes differ from plan ${expect.planId} (ownership or tombstones moved on)`;
+  return null;
 }

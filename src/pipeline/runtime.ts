@@ -160,7 +160,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workers,
     async enqueueCycle(data) {
       const zones = [...(data.zones ?? config.zones.map((z) => z.id))].sort();
-      const dedup = jobId('cycle', data.dryRun ? 'dry' : 'apply', ...zones, '|', ...(data.scopes ?? []).sort());
+      const saved = Object.values(data.expect ?? {}).map((e) => e.planId);
+      const dedup = jobId('cycle', data.dryRun ? 'dry' : 'apply', ...zones, '|', ...(data.scopes ?? []).sort(), '|', ...saved.sort());
       return queues.cycle.add('cycle', { cycleId: newCycleId(), ...data }, { deduplication: { id: dedup, keepLastIfActive: true } });
     },
     async close(deadlineMs = config.worker.shutdownTimeoutMs) {

@@ -1,6 +1,6 @@
 import { canonicalIp, compareIps } from '../model/index.ts';
 import { buildDesired, type DesiredOrigin } from './desired.ts';
-import { changeDigest } from './digest.ts';
+import { basisDigest, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
 import { isOwned } from './ownership.ts';
 import type { CurrentMapping, Delete, DeleteReason, Drift, Plan, PlanInput, PlanSkip, Tombstone, Upsert } from './types.ts';
@@ -239,6 +239,7 @@ export function planZone(input: PlanInput): Plan {
     forget,
     tombstones,
     digest: changeDigest(upserts, deletes),
+    basis: { zone: zoneBasis(input.current, input.unparsed), desired: basisDigest(desired.values()) },
     scopes: input.scopes
       .map((s) => ({ scope: s.scope, status: s.status, scannedAt: s.scannedAt, origins: s.origins.length, ...(s.error ? { error: s.error } : {}) }))
       .sort((a, b) => cmp(a.scope, b.scope)),

@@ -191,5 +191,7 @@ export interface Plan {
   tombstones: Record<string, Tombstone>;
   /** Hash of the changes (upserts + deletes): two plans with the same digest make the same writes. */
   digest: string;
+  /** Hashes of what the plan was made from: the zone's list, and the desired set. A saved plan applies only while both hold. */
+  basis: { zone: string; desired: string };
   scopes: Array<{ scope: string; status: ScopeView['status']; scannedAt: number; origins: number; error?: string }>;
 }

@@ -5,7 +5,7 @@ import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/typ
 
 const DAY = 86_400;
 
-export type PlanStatus = 'planned' | 'held' | 'applying' | 'applied' | 'partial' | 'failed' | 'superseded' | 'dry-run' | 'noop';
+export type PlanStatus = 'planned' | 'held' | 'applying' | 'applied' | 'partial' | 'failed' | 'superseded' | 'dry-run' | 'noop' | 'stale';
 
 /** A plan as kept in Redis: the pure plan plus what happened to it. */
 export interface StoredPlan extends Plan {

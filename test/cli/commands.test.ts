@@ -17,7 +17,7 @@ const env = { CLOUDFLARE_API_TOKEN: TOKEN };
 describe('the command line', () => {
   it('documents every command in --help', async () => {
     const names = buildProgram().commands.map((c) => c.name());
-    expect(names).toEqual(['run', 'sync', 'plan', 'resync', 'status', 'approve', 'plans', 'history', 'validate', 'demo', 'emulate']);
+    expect(names).toEqual(['run', 'sync', 'plan', 'resync', 'status', 'approve', 'apply', 'plans', 'history', 'validate', 'demo', 'emulate']);
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
     for (const n of names) expect(top.stdout).toContain(n);
