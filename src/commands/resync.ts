@@ -13,7 +13,7 @@ export function registerResync(program: Command): void {
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
     .option('--json', 'with --wait: print JSON')
     .action(async (opts: GlobalOptions & { zone?: string; scope?: string; wait?: boolean; timeout: string; json?: boolean }) => {
-      const config = await loadConfigFor(opts);
+      const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const logger = cliLogger(config, opts);
       const timeoutMs = parseDuration(opts.timeout);
       if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);

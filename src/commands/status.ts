@@ -8,7 +8,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('--errors <n>', 'recent errors to show', '10')
     .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
-      const config = await loadConfigFor(opts);
+      const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { collectStatus } = await import('../server/status.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });

@@ -67,19 +67,24 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const events = new EventEmitter<PipelineEvents>();
   const shutdown = new AbortController();
 
+  // Only the workers discover and talk to Cloudflare: a command that reads or enqueues (status, resync,
+  // approve) builds no connector and needs none of their credentials, nor Cloudflare's.
   const connectors =
     opts.connectors ??
     new Map(
-      await Promise.all(
-        config.connectors.map(async (c) => [c.name, await createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })] as const),
-      ),
+      opts.workers
+        ? await Promise.all(
+            config.connectors.map(async (c) => [c.name, await createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })] as const),
+          )
+        : [],
     );
-  const auth = 'token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() };
+  const auth = () => ('token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() });
   const cloudflare =
     opts.cloudflare ??
+    (!opts.workers ? noCloudflare() : undefined) ??
     createCloudflareClient({
       apiBase: config.cloudflare.apiBase,
-      auth,
+      auth: auth(),
       api: config.cloudflare.api,
       timeoutMs: config.cloudflare.timeoutMs,
       onRequest: (info) => metrics.cloudflareRequest(info),
@@ -144,4 +149,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The client of a process without workers: nothing in it may talk to Cloudflare, and a slip says so. */
+function noCloudflare(): CloudflareClient {
+  return new Proxy({} as CloudflareClient, {
+    get: (_t, prop) =>
+      prop === 'then'
+        ? undefined
+        : () => {
+            throw new Error(`internal: Cloudflare client used (${String(prop)}) in a process that runs no workers`);
+          },
+  });
 }
