@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Connector } from '../../connectors/connector.ts';
 import { renderStatus } from '../../src/commands/render.ts';
 import { renderDashboard } from '../../src/server/dashboard.ts';
 import { refreshGauges } from '../../src/server/gauges.ts';
@@ -117,5 +118,30 @@ describe('status tells the truth', () => {
     await h.setInventory(null);
     await h.once();
     expect((await status(h)).zones[0]!.degraded!.since).toBeGreaterThan(first!.since); // a new run of failures
+  });
+
+  it('shows a zone as degraded while its connector cannot list its scopes, since the first failed listing', async () => {
+    let fail = false;
+    const connector: Connector = {
+      name: 'inventory',
+      type: 'file',
+      listScopes: async () => {
+        if (fail) throw new Error('AccessDenied');
+        return [{ id: SCOPE, connector: 'inventory', vendor: 'mixed', account: 'file', region: '*' }];
+      },
+      discover: async () => ({ status: 'complete', origins: [], skipped: [] }),
+    };
+    h = await startHarness({ runtime: { connectors: new Map([['inventory', connector]]) } });
+    await h.once();
+    expect((await status(h)).zones[0]!.degraded).toBeNull();
+    fail = true;
+    await h.once();
+    const d = (await status(h)).zones[0]!.degraded!;
+    expect(d.connectors).toEqual([{ connector: 'inventory', error: expect.stringMatching(/listing scopes failed: AccessDenied/), since: d.since }]);
+    await h.once();
+    expect((await status(h)).zones[0]!.degraded!.since).toBe(d.since);
+    fail = false;
+    await h.once();
+    expect((await status(h)).zones[0]!.degraded).toBeNull();
   });
 });
