@@ -149,8 +149,8 @@ export function renderStatus(config: Config, r: StatusReport): string {
     const d = z.degraded;
     if (!d) continue;
     out.push(`degraded in ${z.name ?? z.id} since ${ago(d.since)}: deletes are frozen in these scopes until they scan complete again`);
-    for (const c of d.connectors) out.push(`  connector ${c.connector} cannot list its scopes (since ${ago(c.since)}): ${c.error}`);
-    for (const s of d.scopes) out.push(`  ${s.status}: ${s.scope} (since ${ago(s.since)})${s.error ? `: ${s.error}` : ''}`);
+    for (const c of d.connectors) out.push(`  connector ${c.connector} cannot list its scopes, since ${ago(c.since)}: ${c.error}`);
+    for (const s of d.scopes) out.push(`  ${s.status}: ${s.scope}, since ${ago(s.since)}${s.error ? `: ${s.error}` : ''}`);
   }
   out.push('');
   out.push(

@@ -102,7 +102,7 @@ describe('status tells the truth', () => {
     const text = renderStatus(h.config, s);
     expect(text).toMatch(/DEGRADED since/);
     expect(text).toMatch(/deletes are frozen/);
-    expect(text).toContain(`failed: ${SCOPE}`);
+    expect(text).toContain(`failed: ${SCOPE}, since`);
     const html = renderDashboard(s, h.config);
     expect(html).toMatch(/<tr class="warn">/);
     expect(html).toMatch(/<strong>degraded<\/strong>.*deletes frozen/s);
