@@ -1,3 +1,5 @@
+import { access, constants } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Connector, ConnectorContext } from './connector.ts';
 import * as aws from './aws/config.ts';
@@ -38,6 +40,31 @@ export async function createConnector(config: ConnectorConfig, ctx: ConnectorCon
       return (await import('./azure/index.ts')).create(config, ctx);
     case 'oci':
       return (await import('./oci/index.ts')).create(config, ctx);
+  }
+}
+
+/**
+ * What `run` would refuse, or fail every scan of, found without calling the vendor: the connector is
+ * built (credentials named by environment variable, key and config files are read) and closed again,
+ * and a file connector's inventory must exist. Each problem comes back as a message for its key.
+ */
+export async function checkConnector(config: ConnectorConfig, ctx: ConnectorContext): Promise<string[]> {
+  if (config.type === 'file') {
+    const path = resolve(ctx.configDir, config.path);
+    try {
+      await access(path, constants.R_OK);
+      return [];
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return [`path: ${path}: ${code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (code ?? 'cannot read')}`];
+    }
+  }
+  try {
+    const c = await createConnector(config, ctx);
+    await c.close?.();
+    return [];
+  } catch (err) {
+    return [(err as Error).message];
   }
 }
 

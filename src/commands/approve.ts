@@ -10,7 +10,7 @@ export function registerApprove(program: Command): void {
     .option('--wait', 'wait for the daemon to apply it and print the result')
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
     .action(async (planId: string, opts: GlobalOptions & { wait?: boolean; timeout: string }) => {
-      const config = await loadConfigFor(opts);
+      const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { approvePlan } = await import('../pipeline/requests.ts');
       const { waitForZone } = await import('../pipeline/run-once.ts');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
-import { loadConfig, type Config } from '../config/load.ts';
+import { loadConfig, type Config, type LoadOptions } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 
 /** Exit codes every command keeps. */
@@ -25,8 +25,9 @@ export function addConfigOption(cmd: Command): Command {
   return cmd.option('-c, --config <file>', 'configuration file (default: $ORS_CONFIG, else ./origin-region-sync.yaml)');
 }
 
-export async function loadConfigFor(opts: GlobalOptions, logger?: Logger): Promise<Config> {
-  const config = await loadConfig(opts.config ? { path: opts.config } : {});
+/** `uses.cloudflare: false` for commands that never talk to Cloudflare: its credentials are then not needed. */
+export async function loadConfigFor(opts: GlobalOptions, logger?: Logger, uses: LoadOptions = {}): Promise<Config> {
+  const config = await loadConfig({ ...(opts.config ? { path: opts.config } : {}), ...uses });
   for (const w of config.warnings) (logger ?? console).warn(w);
   return config;
 }

@@ -121,10 +121,11 @@ export function showProgress(events: EventEmitter<PipelineEvents>, stream: NodeJ
 
 export function renderStatus(config: Config, r: StatusReport): string {
   const age = (s: number | null) => (s === null ? 'never' : `${formatDuration(s * 1000)} ago`);
+  const ago = (t: number) => `${formatDuration(Math.max(0, r.at - t))} ago (${new Date(t).toISOString()})`;
   const out: string[] = [];
   out.push(
     table(
-      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'last complete reconcile', 'ready'],
+      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'last complete reconcile', 'ready', 'scopes'],
       r.zones.map((z) => [
         z.name ?? z.id,
         z.policy,
@@ -136,9 +137,23 @@ export function renderStatus(config: Config, r: StatusReport): string {
         `${z.lastStatus ?? '–'}${z.heldPlanId ? ` (held: ${z.heldPlanId})` : ''}`,
         age(z.ageSeconds),
         z.ready ? 'yes' : 'no',
+        z.degraded ? `DEGRADED since ${ago(z.degraded.since)}` : 'ok',
       ]),
     ),
   );
+  for (const z of r.zones) {
+    const p = z.pending;
+    if (p) {
+      out.push(
+        `pending in ${z.name ?? z.id}: plan ${p.planId} (held: ${p.reason}) would make ${p.upserts} upsert(s) and ${p.deletes} delete(s), leaving managed ${p.managedAfter}, unmanaged ${p.unmanagedAfter}, budget left ${p.budgetLeftAfter}${p.overflow ? `, overflow ${p.overflow}` : ''}; \`approve ${p.planId}\` applies it`,
+      );
+    }
+    const d = z.degraded;
+    if (!d) continue;
+    out.push(`degraded in ${z.name ?? z.id} since ${ago(d.since)}: deletes are frozen in these scopes until they scan complete again`);
+    for (const c of d.connectors) out.push(`  connector ${c.connector} cannot list its scopes, since ${ago(c.since)}: ${c.error}`);
+    for (const s of d.scopes) out.push(`  ${s.status}: ${s.scope}, since ${ago(s.since)}${s.error ? `: ${s.error}` : ''}`);
+  }
   out.push('');
   out.push(
     table(
@@ -148,7 +163,7 @@ export function renderStatus(config: Config, r: StatusReport): string {
   );
   const sched = r.schedule.everyMs ? `every ${formatDuration(r.schedule.everyMs)}, next ${r.schedule.next ? `in ${formatDuration(Math.max(0, r.schedule.next - r.at))}` : '–'}` : `not scheduled (no daemon has started with this Redis prefix ${config.redis.prefix})`;
   out.push('', `schedule: ${sched}`);
-  if (r.rateLimitedForMs > 0) out.push(`Cloudflare writes paused for ${formatDuration(r.rateLimitedForMs)}`);
+  if (r.cloudflarePause) out.push(`Cloudflare writes paused until ${new Date(r.cloudflarePause.until).toISOString()} (${formatDuration(r.rateLimitedForMs)} left): ${r.cloudflarePause.reason}`);
   const badScopes = r.scopes.filter((s) => s.status !== 'complete');
   out.push(`scopes: ${r.scopes.length} (${r.scopes.length - badScopes.length} complete)`);
   for (const s of badScopes) out.push(`  ${s.status}: ${s.scope}${s.error ? `: ${s.error}` : ''}`);

@@ -8,12 +8,12 @@ export function registerResync(program: Command): void {
   addConfigOption(program.command('resync'))
     .description('ask a running daemon for an immediate resync of one zone (or all), through the queue; repeated requests coalesce')
     .option('--zone <id-or-name>', 'only this zone')
-    .option('--scope <scope-id>', 'rediscover only this scope (see `status` for scope ids)')
+    .option('--scope <scope-id>', 'rediscover only this scope (see `status` for scope ids; an unknown one, or one the zone does not select, exits 2)')
     .option('--wait', 'wait for the result and print it (exit codes as `sync --once`)')
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
     .option('--json', 'with --wait: print JSON')
     .action(async (opts: GlobalOptions & { zone?: string; scope?: string; wait?: boolean; timeout: string; json?: boolean }) => {
-      const config = await loadConfigFor(opts);
+      const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const logger = cliLogger(config, opts);
       const timeoutMs = parseDuration(opts.timeout);
       if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);

@@ -4,11 +4,13 @@ import { renderStatus } from './render.ts';
 
 export function registerStatus(program: Command): void {
   addConfigOption(program.command('status'))
-    .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors')
+    .description(
+      'show, per zone, what it holds (managed / unmanaged / cap / budget left), a held plan as pending with its own figures, whether it is degraded (failing or partial scopes: deletes frozen there) and the last complete reconcile; a Cloudflare pause in force; queue depths; scopes; recent errors. Reads Redis only: needs no connector credentials and no Cloudflare token',
+    )
     .option('--json', 'print JSON')
     .option('--errors <n>', 'recent errors to show', '10')
     .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
-      const config = await loadConfigFor(opts);
+      const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { collectStatus } = await import('../server/status.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });

@@ -46,7 +46,18 @@ export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv,
   return resolve(cwd, explicit ?? env.ORS_CONFIG ?? DEFAULT_CONFIG_NAME);
 }
 
-export async function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Config> {
+/**
+ * What the caller will use. A command that only reads Redis or enqueues work (status, resync, approve)
+ * passes `cloudflare: false`: the Cloudflare credentials may then be unset or unreadable (they are not
+ * loaded, and revealing them gives an empty string).
+ */
+export interface LoadOptions {
+  cloudflare?: boolean;
+}
+
+const CLOUDFLARE_SECRETS = new Set(['cloudflare.token', 'cloudflare.key', 'cloudflare.email']);
+
+export async function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv; cwd?: string } & LoadOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
   const file = configPath(opts.path, env, opts.cwd);
   let text: string;
@@ -60,10 +71,11 @@ export async function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv;
       'cannot read the configuration',
     );
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, opts.cloudflare === false ? { cloudflare: false } : {});
 }
 
-export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv, uses: LoadOptions = {}): Promise<Config> {
+  const needsCloudflare = uses.cloudflare !== false;
   let raw: unknown;
   try {
     raw = load(text, { filename: file });
@@ -73,7 +85,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['(root): expected a mapping with keys redis, cloudflare, zones, connectors, …'], file);
 
-  const expanded = expandEnv(raw, env);
+  const expanded = expandEnv(raw, env, (path) => !needsCloudflare && CLOUDFLARE_SECRETS.has(path));
   if (expanded.issues.length > 0) throw new ConfigError(expanded.issues, file);
   const parsed = configSchema.safeParse(expanded.value);
   if (!parsed.success) {
@@ -91,7 +103,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const warnings: string[] = [];
   const issues: string[] = [];
 
+  const notLoaded = new Secret('', 'not loaded: this command does not talk to Cloudflare');
   const secret = async (path: string, inline: string | undefined, fileRef: string | undefined, envHint: string): Promise<Secret | undefined> => {
+    const unused = !needsCloudflare && CLOUDFLARE_SECRETS.has(path);
+    if (unused && (fileRef !== undefined || expanded.unset.has(path))) return notLoaded;
     if (fileRef !== undefined) {
       const p = resolve(dir, fileRef);
       try {
@@ -124,7 +139,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     redis: { url: env.REDIS_URL || c.redis.url, prefix: c.redis.prefix },
     cloudflare: {
       apiBase: c.cloudflare.apiBase.replace(/\/+$/, ''),
-      auth: token ? { token } : { email: c.cloudflare.email!, key: key! },
+      auth: token ? { token } : { email: c.cloudflare.email!, key: key ?? notLoaded },
       api: c.cloudflare.api,
       rateLimit: c.cloudflare.rateLimit,
       timeoutMs: c.cloudflare.timeout,

@@ -36,7 +36,7 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
       if (err.outcome === 'rate_limited') {
         // Not a failure: the job goes back to wait and the whole queue pauses until the window reopens.
         const ms = err.retryAfterMs ?? 60_000;
-        await pauseCloudflare(ctx, ms, '429 from Cloudflare');
+        await pauseCloudflare(ctx, ms, err.retryAfterMs === undefined ? '429 from Cloudflare (no Retry-After: 60s)' : `429 from Cloudflare (Retry-After ${Math.ceil(ms / 1000)}s)`);
         await worker().rateLimit(ms);
         throw Worker.RateLimitError();
       }

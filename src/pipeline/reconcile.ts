@@ -29,9 +29,9 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   if (!zone) return { ...base, planId: null, status: 'skipped', statusReason: 'zone is not in this configuration' };
   const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
 
-  let plan, api, now;
+  let plan, api, now, listed;
   try {
-    ({ plan, api, now } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true }));
+    ({ plan, api, now, listed } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true }));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
       if (err.outcome === 'rate_limited') {
@@ -84,7 +84,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
     await ctx.state.replaceTombstones(zoneId, plan.tombstones);
-    await ctx.state.setZoneStatus(zoneId, zoneFigures(plan, stored, api));
+    await ctx.state.setZoneStatus(zoneId, { ...planFigures(plan, stored, api), ...inZone(plan, listed) });
     for (const d of plan.drift) ctx.metrics.drift.inc({ zone: zoneId, action: d.action });
     if (plan.drift.length > 0) log.warn({ drift: plan.drift.slice(0, 20), count: plan.drift.length }, 'managed mappings were changed by someone else');
   }
@@ -97,11 +97,12 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   if (dryRun) return { ...base, planId: id, status };
   if (status === 'held') {
     ctx.metrics.plansHeld.inc({ zone: zoneId });
-    await ctx.state.setZoneStatus(zoneId, { heldPlanId: id });
+    await ctx.state.setZoneStatus(zoneId, { heldPlanId: id, pending: JSON.stringify(pendingFigures(plan, id)) });
     await ctx.state.recordError(`reconcile ${zoneId}`, `plan ${id} held by the guard: ${plan.guard.reason}`);
     return { ...base, planId: id, status, ...(statusReason ? { statusReason } : {}) };
   }
   await ctx.state.clearZoneStatus(zoneId, 'heldPlanId');
+  await ctx.state.clearZoneStatus(zoneId, 'pending');
 
   // From here on the plan is the zone's: batches of any older plan are superseded.
   const previous = await ctx.state.getCurrentPlan(zoneId);
@@ -109,14 +110,16 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   if (previous && previous !== id) await supersede(ctx, previous, id, 'applying');
   await rememberAndForget(ctx, zoneId, id, plan, now);
   if (status === 'noop') {
-    await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop' });
+    await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop', ...afterPlan(plan) });
     return { ...base, planId: id, status };
   }
 
   const outcome = await applyPlan(ctx, job, token, id, zone, plan);
   const finalStatus: PlanStatus = outcome.failed.length === 0 && outcome.batchErrors.length === 0 ? 'applied' : outcome.upserted + outcome.deleted > 0 ? 'partial' : 'failed';
   await ctx.state.updatePlan(id, { status: finalStatus, result: outcome });
-  await ctx.state.setZoneStatus(zoneId, { lastStatus: finalStatus, ...(finalStatus === 'applied' ? { lastCompleteAt: Date.now() } : {}) });
+  // Applied, the zone holds what the plan said; partly applied, the figures before it stay until the next
+  // reconcile reads the zone again.
+  await ctx.state.setZoneStatus(zoneId, { lastStatus: finalStatus, ...(finalStatus === 'applied' ? { lastCompleteAt: Date.now(), ...afterPlan(plan) } : {}) });
   for (const u of plan.upserts) ctx.metrics.planChanges.inc({ zone: zoneId, kind: u.kind });
   if (plan.deletes.length > 0) ctx.metrics.planChanges.inc({ zone: zoneId, kind: 'delete' }, plan.deletes.length);
   if (finalStatus !== 'applied') {
@@ -189,18 +192,15 @@ async function rememberAndForget(ctx: PipelineContext, zoneId: string, planId: s
   await ctx.state.forgetRegistry(zoneId, plan.forget);
 }
 
-function zoneFigures(plan: Plan, stored: StoredPlan, api: string) {
+function planFigures(plan: Plan, stored: StoredPlan, api: string) {
   const counts: Record<string, number> = {};
   for (const s of plan.skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
   return {
     lastPlanId: stored.id,
     lastPlanAt: stored.createdAt,
     lastStatus: stored.status,
-    managed: plan.budget.managedAfter,
-    unmanaged: plan.budget.unmanaged,
     cap: plan.budget.cap,
     available: plan.budget.available,
-    budgetLeft: plan.budget.left,
     overflow: plan.budget.overflow,
     drift: plan.drift.length,
     skipped: JSON.stringify(counts),
@@ -238,7 +238,7 @@ export async function buildPlan(
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
   opts: { signal?: AbortSignal | undefined; cache: boolean },
-): Promise<{ plan: Plan; api: string; now: number }> {
+): Promise<{ plan: Plan; api: string; now: number; listed: number }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const { mappings: current, unparsed } = await ctx.cloudflare.listAll(zone.id, opts.signal);
   const now = Date.now();
@@ -254,7 +254,26 @@ export async function buildPlan(
     tombstones: await ctx.state.getTombstones(zone.id),
     ...(supported ? { supportedRegions: supported } : {}),
   });
-  return { plan, api: await ctx.cloudflare.family(zone.id), now };
+  return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length };
+}
+
+/**
+ * What the zone holds as listed, before the plan: a plan that is held (or not yet applied) must not be
+ * reported as the zone's figures. Budget left is the room for more of our mappings right now.
+ */
+function inZone(plan: Plan, total: number) {
+  const b = plan.budget;
+  return { managed: b.managedBefore, unmanaged: total - b.managedBefore, budgetLeft: b.cap - b.reserve - total };
+}
+
+/** What the zone holds once the plan is applied. */
+function afterPlan(plan: Plan) {
+  return { managed: plan.budget.managedAfter, unmanaged: plan.budget.unmanaged, budgetLeft: plan.budget.left };
+}
+
+function pendingFigures(plan: Plan, planId: string) {
+  const b = plan.budget;
+  return { planId, upserts: plan.upserts.length, deletes: plan.deletes.length, managedAfter: b.managedAfter, unmanagedAfter: b.unmanaged, budgetLeftAfter: b.left, overflow: b.overflow, reason: plan.guard.reason ?? 'held by the guard' };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { enqueueReconcile } from './cycle.ts';
+import type { ZoneSettings } from '../reconcile/types.ts';
+import { enqueueReconcile, zoneConnectors } from './cycle.ts';
 import type { Trigger } from './jobs.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -11,13 +12,35 @@ export type ResyncRequest = { zone?: string; scope?: string; reason: Trigger };
 export async function requestResync(rt: Runtime, req: ResyncRequest): Promise<{ ok: true; jobId: string; zones: string[] } | { ok: false; error: string }> {
   const { config } = rt.ctx;
   let zones: string[] | undefined;
+  let zone: ZoneSettings | undefined;
   if (req.zone !== undefined) {
-    const z = config.zones.find((x) => x.id === req.zone || x.name === req.zone);
-    if (!z) return { ok: false, error: `no zone "${req.zone}" in the configuration (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})` };
-    zones = [z.id];
+    zone = config.zones.find((x) => x.id === req.zone || x.name === req.zone);
+    if (!zone) return { ok: false, error: `no zone "${req.zone}" in the configuration (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})` };
+    zones = [zone.id];
+  }
+  if (req.scope !== undefined) {
+    const refused = await unknownScope(rt, req.scope, zone);
+    if (refused) return { ok: false, error: refused };
   }
   const job = await rt.enqueueCycle({ reason: req.reason, ...(zones ? { zones } : {}), ...(req.scope ? { scopes: [req.scope] } : {}) });
   return { ok: true, jobId: job.id!, zones: zones ?? config.zones.map((z) => z.id) };
+}
+
+/**
+ * A scope id must be one the connectors listed (as last stored in Redis) and, with a zone, one that zone
+ * selects: otherwise the resync would discover nothing and say nothing.
+ */
+async function unknownScope(rt: Runtime, scopeId: string, zone: ZoneSettings | undefined): Promise<string | null> {
+  const { config, state } = rt.ctx;
+  const names = zone ? zoneConnectors(rt.ctx, zone) : config.connectors.map((c) => c.name);
+  const known = (await Promise.all(names.map(async (n) => (await state.getScopes(n))?.scopes.map((s) => s.id) ?? []))).flat();
+  if (known.includes(scopeId)) return null;
+  const where = zone ? `zone ${zone.name ?? zone.id} selects` : 'the connectors listed';
+  const list = known.length === 0 ? 'none listed yet: a daemon lists them at its first cycle' : `${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length} in all; see \`status\`)` : ''}`;
+  if (zone && config.connectors.some((c) => !names.includes(c.name) && scopeId.startsWith(`${c.name}/`))) {
+    return `scope "${scopeId}" is not selected by zone ${zone.name ?? zone.id} (its scopes: ${list})`;
+  }
+  return `no scope "${scopeId}" among those ${where} (scopes: ${list})`;
 }
 
 /**

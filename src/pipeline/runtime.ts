@@ -60,8 +60,11 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   return redis;
 }
 
-/** What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being written. */
-async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: Redis; stop: AbortController }> {
+/**
+ * What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being
+ * written; only an `active` runtime (workers, or a dry run) builds connectors and a real Cloudflare client.
+ */
+async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: Redis; stop: AbortController }> {
   const { config, logger } = opts;
   const redis = await connectRedis(config.redis.url);
   const state = new StateStore(redis, config.redis.prefix);
@@ -69,19 +72,24 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
   const events = new EventEmitter<PipelineEvents>();
   const stop = new AbortController();
 
+  // Only the workers discover and talk to Cloudflare: a command that reads or enqueues (status, resync,
+  // approve) builds no connector and needs none of their credentials, nor Cloudflare's.
   const connectors =
     opts.connectors ??
     new Map(
-      await Promise.all(
-        config.connectors.map(async (c) => [c.name, await createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })] as const),
-      ),
+      active
+        ? await Promise.all(
+            config.connectors.map(async (c) => [c.name, await createConnector(c, { configDir: config.dir, logger: logger.child({ connector: c.name }), env: process.env })] as const),
+          )
+        : [],
     );
-  const auth = 'token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() };
+  const auth = () => ('token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() });
   const cloudflare =
     opts.cloudflare ??
+    (!active ? noCloudflare() : undefined) ??
     createCloudflareClient({
       apiBase: config.cloudflare.apiBase,
-      auth,
+      auth: auth(),
       api: config.cloudflare.api,
       timeoutMs: config.cloudflare.timeoutMs,
       onRequest: (info) => metrics.cloudflareRequest(info),
@@ -104,7 +112,7 @@ async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; r
  * a job, and the API family learnt for a zone is not stored.
  */
 export async function openReadOnly(opts: Omit<RuntimeOptions, 'workers' | 'schedule' | 'lockDurationMs'>): Promise<{ ctx: DryRunContext; close(): Promise<void> }> {
-  const { redis, stop, ...ctx } = await openParts(opts, true);
+  const { redis, stop, ...ctx } = await openParts(opts, true, true);
   let closed = false;
   return {
     ctx,
@@ -119,7 +127,7 @@ export async function openReadOnly(opts: Omit<RuntimeOptions, 'workers' | 'sched
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const { redis, stop: shutdown, ...parts } = await openParts(opts, false);
+  const { redis, stop: shutdown, ...parts } = await openParts(opts, false, opts.workers);
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
   const { state, connectors } = parts;
   const ctx: PipelineContext = { ...parts, queues };
@@ -178,4 +186,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await closeParts({ connectors, redis });
     },
   };
+}
+
+/** The client of a process without workers: nothing in it may talk to Cloudflare, and a slip says so. */
+function noCloudflare(): CloudflareClient {
+  return new Proxy({} as CloudflareClient, {
+    get: (_t, prop) =>
+      prop === 'then'
+        ? undefined
+        : () => {
+            throw new Error(`internal: Cloudflare client used (${String(prop)}) in a process that runs no workers`);
+          },
+  });
 }

@@ -100,7 +100,10 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
       only('GET', 'HEAD');
       const report = await collectStatus(config, state, queues, { errors: 0, scopes: false });
       const notReady = report.zones.filter((z) => !z.ready).map((z) => ({ zone: z.id, lastCompleteAt: z.lastCompleteAt ?? null, lastStatus: z.lastStatus ?? null }));
-      return send(notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady });
+      // Degraded zones are reported but do not make the replica unready: a failing scope is the cloud's
+      // problem, not this process's, and taking replicas out would stop the zones that are fine.
+      const degraded = report.zones.flatMap((z) => (z.degraded ? [{ zone: z.id, since: z.degraded.since, scopes: z.degraded.scopes, connectors: z.degraded.connectors }] : []));
+      return send(notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady, degraded });
     }
     if (path === '/metrics') {
       only('GET');

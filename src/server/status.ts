@@ -1,9 +1,38 @@
+import type { Scope } from '../../connectors/connector.ts';
 import type { Config } from '../config/load.ts';
+import { wildcardMatcher } from '../model/index.ts';
+import { currentPause, type CloudflarePause } from '../pipeline/cloudflare-pace.ts';
+import { zoneConnectors } from '../pipeline/cycle.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
-import type { StateStore, ZoneStatus } from '../state/store.ts';
+import type { ZoneSettings } from '../reconcile/types.ts';
+import type { ScanSummary, StateStore, ZoneStatus } from '../state/store.ts';
 
-export interface ZoneReport extends Omit<ZoneStatus, 'skipped'> {
+/** A plan held by the guard: what it would do, apart from what is in the zone now. */
+export interface PendingPlan {
+  planId: string;
+  upserts: number;
+  deletes: number;
+  /** The zone's figures if the plan were applied. */
+  managedAfter: number;
+  unmanagedAfter: number;
+  budgetLeftAfter: number;
+  overflow: number;
+  reason: string;
+}
+
+/**
+ * Scopes of the zone whose latest scan is failed or partial, and selected connectors that cannot list
+ * their scopes. Nothing in them is deleted until they scan complete again.
+ */
+export interface Degraded {
+  /** The earliest `since` below. */
+  since: number;
+  scopes: Array<{ scope: string; status: string; error?: string; since: number }>;
+  connectors: Array<{ connector: string; error: string; since: number }>;
+}
+
+export interface ZoneReport extends Omit<ZoneStatus, 'skipped' | 'pending'> {
   id: string;
   name?: string;
   policy: string;
@@ -11,6 +40,8 @@ export interface ZoneReport extends Omit<ZoneStatus, 'skipped'> {
   ageSeconds: number | null;
   ready: boolean;
   skippedByReason: Record<string, number>;
+  pending: PendingPlan | null;
+  degraded: Degraded | null;
 }
 
 export interface StatusReport {
@@ -19,8 +50,11 @@ export interface StatusReport {
   queues: Record<string, Record<string, number>>;
   workers: Record<string, number>;
   schedule: { everyMs: number | null; next: number | null };
+  /** A pause of Cloudflare writes in force (a 429, or a spent window), with why and until when. */
+  cloudflarePause: CloudflarePause | null;
+  /** Milliseconds left of that pause (0: none). */
   rateLimitedForMs: number;
-  scopes: Array<{ connector: string; scope: string; status: string; scannedAt: number; error?: string }>;
+  scopes: Array<{ connector: string } & ScanSummary>;
   errors: Array<{ at: number; where: string; message: string }>;
 }
 
@@ -30,11 +64,17 @@ export interface StatusReport {
  */
 export async function collectStatus(config: Config, state: StateStore, queues: Queues, opts: { errors?: number; scopes?: boolean } = {}): Promise<StatusReport> {
   const now = Date.now();
+  // Each connector's last listed scopes, their latest scans and listing errors: read once for every zone.
+  const listed = new Map<string, { scopes: Scope[]; summaries: ScanSummary[]; listError: { error: string; since: number } | null }>();
+  for (const c of config.connectors) {
+    const scopes = (await state.getScopes(c.name))?.scopes ?? [];
+    listed.set(c.name, { scopes, summaries: await state.getScanSummaries(scopes.map((s) => s.id)), listError: await state.getScopeListError(c.name) });
+  }
   const zones = await Promise.all(
     config.zones.map(async (z): Promise<ZoneReport> => {
       const s = await state.getZoneStatus(z.id);
       const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
-      const { skipped, ...rest } = s;
+      const { skipped, pending, ...rest } = s;
       const skippedByReason = typeof skipped === 'string' ? (JSON.parse(skipped) as Record<string, number>) : {};
       return {
         id: z.id,
@@ -44,6 +84,8 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
         ageSeconds: age,
         ready: age !== null && age * 1000 <= config.server.readyMaxAgeMs,
         skippedByReason,
+        pending: s.heldPlanId && typeof pending === 'string' ? (JSON.parse(pending) as PendingPlan) : null,
+        degraded: degradedOf(config, z, listed),
       };
     }),
   );
@@ -55,20 +97,40 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
   }
   const sched = await queues.cycle.getJobScheduler(SCHEDULER_ID);
   const scopes: StatusReport['scopes'] = [];
-  if (opts.scopes !== false) {
-    for (const c of config.connectors) {
-      const list = (await state.getScopes(c.name))?.scopes ?? [];
-      for (const v of await state.getScanSummaries(list.map((s) => s.id))) scopes.push({ connector: c.name, ...v });
-    }
-  }
+  if (opts.scopes !== false) for (const [connector, l] of listed) for (const v of l.summaries) scopes.push({ connector, ...v });
+  const pause = await currentPause(state, now);
   return {
     at: now,
     zones,
     queues: queueCounts,
     workers,
     schedule: { everyMs: sched?.every ? Number(sched.every) : null, next: sched?.next ?? null },
-    rateLimitedForMs: Math.max(0, await queues.apply.getRateLimitTtl()),
+    cloudflarePause: pause,
+    rateLimitedForMs: pause ? pause.until - now : 0,
     scopes,
     errors: await state.recentErrors(opts.errors ?? 10),
   };
+}
+
+/** The zone's selected scopes (its connectors, narrowed by vendor and region where a scope has one) that are not healthy. */
+function degradedOf(config: Config, zone: ZoneSettings, listed: Map<string, { scopes: Scope[]; summaries: ScanSummary[]; listError: { error: string; since: number } | null }>): Degraded | null {
+  const region = wildcardMatcher(zone.select.regions);
+  const vendors = zone.select.vendors ?? [];
+  const out: Degraded = { since: Infinity, scopes: [], connectors: [] };
+  for (const name of zoneConnectors({ config }, zone)) {
+    const l = listed.get(name);
+    if (!l) continue;
+    if (l.listError) out.connectors.push({ connector: name, error: l.listError.error, since: l.listError.since });
+    l.scopes.forEach((scope, i) => {
+      if (scope.vendor !== 'mixed' && vendors.length > 0 && !vendors.includes(scope.vendor)) return;
+      if (scope.region !== '*' && !region(scope.region)) return;
+      const v = l.summaries[i];
+      if (!v || (v.status !== 'failed' && v.status !== 'partial')) return;
+      out.scopes.push({ scope: v.scope, status: v.status, ...(v.error ? { error: v.error } : {}), since: v.failingSince ?? v.scannedAt });
+    });
+  }
+  const all = [...out.scopes, ...out.connectors];
+  if (all.length === 0) return null;
+  out.since = Math.min(...all.map((x) => x.since));
+  return out;
 }

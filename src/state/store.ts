@@ -57,6 +57,17 @@ export interface ZoneStatus {
   /** Skipped origins of the last plan by reason, as JSON. */
   skipped?: string;
   api?: string;
+  /** The held plan's own figures, as JSON (the fields above are what is in the zone). */
+  pending?: string;
+}
+
+export interface ScanSummary {
+  scope: string;
+  status: ScopeView['status'];
+  scannedAt: number;
+  error?: string;
+  /** Set while the latest scan is not complete: when the scans started failing or coming back partial. */
+  failingSince?: number;
 }
 
 interface StoredScan {
@@ -107,8 +118,17 @@ export class StateStore {
     await this.redis.multi().set(this.k('scopes', connector), JSON.stringify({ at, scopes })).del(this.k('scopes-error', connector)).exec();
   }
 
+  /** `since` is the first failure of the current run of failures: kept until a listing succeeds. */
   async saveScopeListError(connector: string, error: string, at: number): Promise<void> {
-    await this.redis.set(this.k('scopes-error', connector), JSON.stringify({ at, error }));
+    const prev = await this.getScopeListError(connector);
+    await this.redis.set(this.k('scopes-error', connector), JSON.stringify({ at, error, since: prev?.since ?? at }));
+  }
+
+  async getScopeListError(connector: string): Promise<{ at: number; error: string; since: number } | null> {
+    const v = await this.redis.get(this.k('scopes-error', connector));
+    if (!v) return null;
+    const e = JSON.parse(v) as { at: number; error: string; since?: number };
+    return { ...e, since: e.since ?? e.at };
   }
 
   async getScopes(connector: string): Promise<{ at: number; scopes: Scope[] } | null> {
@@ -127,7 +147,9 @@ export class StateStore {
     const key = this.k('snap', scopeId);
     const next = snapshotAfter(result, at);
     const multi = this.redis.multi().hset(key, 'scan', JSON.stringify(next.scan));
-    if (next.complete) multi.hset(key, 'complete', JSON.stringify(next.complete));
+    if (next.complete) multi.hset(key, 'complete', JSON.stringify(next.complete)).hdel(key, 'failingSince');
+    // When the scope's scans started failing (or coming back partial): kept until the next complete scan.
+    else multi.hsetnx(key, 'failingSince', String(at));
     await multi.exec();
   }
 
@@ -168,14 +190,21 @@ export class StateStore {
   }
 
   /** Latest scan of each scope, without its origins: what status pages and metrics need, cheaply. */
-  async getScanSummaries(scopeIds: readonly string[]): Promise<Array<{ scope: string; status: ScopeView['status']; scannedAt: number; error?: string }>> {
+  async getScanSummaries(scopeIds: readonly string[]): Promise<ScanSummary[]> {
     if (scopeIds.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const id of scopeIds) pipe.hget(this.k('snap', id), 'scan');
+    for (const id of scopeIds) pipe.hmget(this.k('snap', id), 'scan', 'failingSince');
     const rows = (await pipe.exec()) ?? [];
     return scopeIds.map((scope, i) => {
-      const scan = rows[i]?.[1] ? (JSON.parse(rows[i]![1] as string) as StoredScan) : null;
-      return { scope, status: scan?.status ?? 'never', scannedAt: scan?.at ?? 0, ...(scan?.error ? { error: scan.error } : {}) };
+      const [scanJson, since] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      const scan = scanJson ? (JSON.parse(scanJson) as StoredScan) : null;
+      return {
+        scope,
+        status: scan?.status ?? 'never',
+        scannedAt: scan?.at ?? 0,
+        ...(scan?.error ? { error: scan.error } : {}),
+        ...(scan && scan.status !== 'complete' ? { failingSince: since ? Number(since) : scan.at } : {}),
+      };
     });
   }
 
