@@ -150,6 +150,14 @@ export function renderStatus(config: Config, r: StatusReport): string {
   const badScopes = r.scopes.filter((s) => s.status !== 'complete');
   out.push(`scopes: ${r.scopes.length} (${r.scopes.length - badScopes.length} complete)`);
   for (const s of badScopes) out.push(`  ${s.status}: ${s.scope}${s.error ? `: ${s.error}` : ''}`);
+  if (r.stateLoss) {
+    const l = r.stateLoss;
+    out.push('', `STATE LOSS ${l.kind} ${formatDuration(Math.max(0, r.at - l.detectedAt))} ago (${new Date(l.detectedAt).toISOString()}, noticed by ${l.by})`);
+    for (const z of r.zones) {
+      if (!z.recovery || z.recovery.kind === 'unverified') continue;
+      out.push(`  ${z.name ?? z.id}: ${z.recovery.reowned ?? 0} re-owned, ${z.recovery.possiblyOurs ?? '?'} possibly ours from before the loss (review: recover --zone ${z.id} --dry-run), deletes ${z.recovery.deletesFrozen ? 'frozen' : 'released'}`);
+    }
+  }
   out.push('', r.errors.length ? 'recent errors:' : 'recent errors: none');
   for (const e of r.errors) out.push(`  ${formatDuration(Math.max(0, r.at - e.at))} ago  ${e.where}: ${e.message}`);
   return out.join('\n');

@@ -14,7 +14,7 @@ export function registerRun(program: Command): void {
       for (const w of config.warnings) logger.warn(w);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { startAdminServer } = await import('../server/http.ts');
-      const rt = await startRuntime({ config, logger, workers: true, schedule: opts.schedule });
+      const rt = await startRuntime({ config, logger, workers: true, schedule: opts.schedule, bootstrapCheck: true });
       const server = opts.server ? await startAdminServer(rt) : undefined;
       logger.info(
         { config: config.file, zones: config.zones.length, connectors: config.connectors.map((c) => c.name), every: config.schedule.reconcileEveryMs, http: server?.url },

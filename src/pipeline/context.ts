@@ -4,6 +4,7 @@ import type { Connector } from '../../connectors/connector.ts';
 import type { CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
 import type { Metrics } from '../server/metrics.ts';
+import type { StateEpoch } from '../state/epoch.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';
 import type { DiscoverResult } from './jobs.ts';
 import type { Queues } from './queues.ts';
@@ -21,6 +22,8 @@ export interface PipelineContext {
   config: Config;
   logger: Logger;
   state: StateStore;
+  /** The state epoch as this process last saw it: how a loss of the Redis state is noticed. */
+  epoch: StateEpoch;
   queues: Queues;
   connectors: ReadonlyMap<string, Connector>;
   cloudflare: CloudflareClient;

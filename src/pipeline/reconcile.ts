@@ -6,11 +6,13 @@ import { isVendor, type Vendor } from '../model/index.ts';
 import { planZone } from '../reconcile/plan.ts';
 import type { Plan, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
+import { checkEpoch } from './bootstrap.ts';
 import { pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
 import { waitForJobs } from './wait.ts';
 
 const BATCH = 100;
@@ -28,6 +30,8 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const base = { zoneId, cycleId, upserts: 0, deletes: 0, failed: 0, requests: 0 };
   if (!zone) return { ...base, planId: null, status: 'skipped', statusReason: 'zone is not in this configuration' };
   const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
+  // Before anything is read as ownership: an empty registry after a loss must not look like a fresh zone.
+  await checkEpoch(ctx);
 
   const scopes = await selectedScopes(ctx, zone);
   const selected = zoneConnectors(ctx, zone);
@@ -52,7 +56,9 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   }
 
   const now = Date.now();
-  const plan = planZone({
+  const registry = await ctx.state.getRegistry(zoneId);
+  const tombstones = await ctx.state.getTombstones(zoneId);
+  const plan = await planWithRecovery(ctx, zoneId, dryRun, registry.size, (recovery) => planZone({
     zone,
     now,
     maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
@@ -60,10 +66,11 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     unlistedConnectors: unlisted,
     current,
     unparsed,
-    registry: await ctx.state.getRegistry(zoneId),
-    tombstones: await ctx.state.getTombstones(zoneId),
+    registry,
+    tombstones,
     ...(supported ? { supportedRegions: supported } : {}),
-  });
+    ...(recovery ? { recovery } : {}),
+  }));
   const api = await ctx.cloudflare.family(zoneId);
   const writes = plan.upserts.length + plan.deletes.length;
   const zoneStatus = await ctx.state.getZoneStatus(zoneId);
@@ -99,7 +106,17 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   }
   ctx.events.emit('plan', stored);
   log.info(
-    { plan: id, status, upserts: plan.upserts.length, deletes: plan.deletes.length, skipped: plan.skipped.length, overflow: plan.overflow.length, budgetLeft: plan.budget.left, guard: plan.guard.reason },
+    {
+      plan: id,
+      status,
+      upserts: plan.upserts.length,
+      deletes: plan.deletes.length,
+      skipped: plan.skipped.length,
+      overflow: plan.overflow.length,
+      budgetLeft: plan.budget.left,
+      guard: plan.guard.reason,
+      ...(plan.recovery ? { reowned: plan.recovery.reowned, possiblyOurs: plan.recovery.possiblyOurs.length, frozenDeletes: plan.recovery.frozenDeletes } : {}),
+    },
     `plan ${status}`,
   );
 
@@ -108,6 +125,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     ctx.metrics.plansHeld.inc({ zone: zoneId });
     await ctx.state.setZoneStatus(zoneId, { heldPlanId: id });
     await ctx.state.recordError(`reconcile ${zoneId}`, `plan ${id} held by the guard: ${plan.guard.reason}`);
+    await afterRecoveryPlan(ctx, zoneId, plan, status);
     return { ...base, planId: id, status, ...(statusReason ? { statusReason } : {}) };
   }
   await ctx.state.clearZoneStatus(zoneId, 'heldPlanId');
@@ -119,6 +137,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   await rememberAndForget(ctx, zoneId, id, plan, now);
   if (status === 'noop') {
     await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop' });
+    await afterRecoveryPlan(ctx, zoneId, plan, status);
     return { ...base, planId: id, status };
   }
 
@@ -126,6 +145,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const finalStatus: PlanStatus = outcome.failed.length === 0 && outcome.batchErrors.length === 0 ? 'applied' : outcome.upserted + outcome.deleted > 0 ? 'partial' : 'failed';
   await ctx.state.updatePlan(id, { status: finalStatus, result: outcome });
   await ctx.state.setZoneStatus(zoneId, { lastStatus: finalStatus, ...(finalStatus === 'applied' ? { lastCompleteAt: Date.now() } : {}) });
+  await afterRecoveryPlan(ctx, zoneId, plan, finalStatus);
   for (const u of plan.upserts) ctx.metrics.planChanges.inc({ zone: zoneId, kind: u.kind });
   if (plan.deletes.length > 0) ctx.metrics.planChanges.inc({ zone: zoneId, kind: 'delete' }, plan.deletes.length);
   if (finalStatus !== 'applied') {

@@ -7,6 +7,7 @@ import type { Connector } from '../../connectors/connector.ts';
 import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
 import { Metrics } from '../server/metrics.ts';
+import { StateEpoch } from '../state/epoch.ts';
 import { StateStore } from '../state/store.ts';
 import { redactUrl } from '../state/redis-url.ts';
 import { applyProcessor } from './apply.ts';
@@ -16,7 +17,7 @@ import { processDiscover } from './discover.ts';
 import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
 import { closeQueues, createQueues } from './queues.ts';
 import { processReconcile } from './reconcile.ts';
-import { ensureSchedule } from './scheduler.ts';
+import { checkBootstrap, startBootstrapCheck, witness } from './bootstrap.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -26,6 +27,13 @@ export interface RuntimeOptions {
   workers: boolean;
   /** Upsert the periodic job scheduler (the daemon). */
   schedule: boolean;
+  /**
+   * Check the state epoch and the schedule periodically, to notice a Redis that lost its data (default:
+   * with `schedule`). `run --no-schedule` checks too, without recreating the schedule.
+   */
+  bootstrapCheck?: boolean;
+  /** Period of that check (default: reconcileEvery, at most 30 s). */
+  checkEveryMs?: number;
   /** Tests and the demo may hand in ready connectors or a client. */
   connectors?: Map<string, Connector>;
   cloudflare?: CloudflareClient;
@@ -62,6 +70,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
   const redis = await connectRedis(config.redis.url);
   const state = new StateStore(redis, config.redis.prefix);
+  const epoch = new StateEpoch(redis, config.redis.prefix, witness());
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
   const metrics = opts.metrics ?? new Metrics();
   const events = new EventEmitter<PipelineEvents>();
@@ -88,7 +97,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       userAgent: 'origin-region-sync',
     });
 
-  const ctx: PipelineContext = { config, logger, state, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
+  const ctx: PipelineContext = { config, logger, state, epoch, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -117,7 +126,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     await Promise.all(workers.map((wk) => wk.waitUntilReady()));
   }
-  if (opts.schedule) await ensureSchedule(queues, state, config.schedule.reconcileEveryMs, logger);
+  // Commands that only read or enqueue leave the epoch alone: only a process that runs jobs may create it.
+  if (opts.workers || opts.schedule) await checkBootstrap(ctx, opts.schedule, true);
+  const stopCheck =
+    (opts.bootstrapCheck ?? opts.schedule) ? startBootstrapCheck(ctx, opts.schedule, opts.checkEveryMs ?? Math.min(config.schedule.reconcileEveryMs, 30_000)) : () => {};
 
   let closed = false;
   return {
@@ -132,6 +144,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async close(deadlineMs = config.worker.shutdownTimeoutMs) {
       if (closed) return;
       closed = true;
+      stopCheck();
       shutdown.abort(new Error('shutting down'));
       const graceful = Promise.all(workers.map((wk) => wk.close()));
       const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadlineMs).unref());

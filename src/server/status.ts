@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
+import { StateEpoch, type StateLoss, type ZoneRecovery } from '../state/epoch.ts';
 import type { StateStore, ZoneStatus } from '../state/store.ts';
 
 export interface ZoneReport extends Omit<ZoneStatus, 'skipped'> {
@@ -11,6 +12,8 @@ export interface ZoneReport extends Omit<ZoneStatus, 'skipped'> {
   ageSeconds: number | null;
   ready: boolean;
   skippedByReason: Record<string, number>;
+  /** While the zone recovers from a state loss: since when, deletes frozen, mappings listed for review. */
+  recovery?: ZoneRecovery;
 }
 
 export interface StatusReport {
@@ -22,6 +25,8 @@ export interface StatusReport {
   rateLimitedForMs: number;
   scopes: Array<{ connector: string; scope: string; status: string; scannedAt: number; error?: string }>;
   errors: Array<{ at: number; where: string; message: string }>;
+  /** The last loss of the daemon's Redis state (null: none seen by this Redis). */
+  stateLoss: StateLoss | null;
 }
 
 /**
@@ -30,9 +35,11 @@ export interface StatusReport {
  */
 export async function collectStatus(config: Config, state: StateStore, queues: Queues, opts: { errors?: number; scopes?: boolean } = {}): Promise<StatusReport> {
   const now = Date.now();
+  const epoch = new StateEpoch(state.redis, config.redis.prefix, '');
   const zones = await Promise.all(
     config.zones.map(async (z): Promise<ZoneReport> => {
       const s = await state.getZoneStatus(z.id);
+      const recovery = await epoch.recovery(z.id);
       const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
       const { skipped, ...rest } = s;
       const skippedByReason = typeof skipped === 'string' ? (JSON.parse(skipped) as Record<string, number>) : {};
@@ -44,6 +51,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
         ageSeconds: age,
         ready: age !== null && age * 1000 <= config.server.readyMaxAgeMs,
         skippedByReason,
+        ...(recovery ? { recovery } : {}),
       };
     }),
   );
@@ -70,5 +78,6 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     rateLimitedForMs: Math.max(0, await queues.apply.getRateLimitTtl()),
     scopes,
     errors: await state.recentErrors(opts.errors ?? 10),
+    stateLoss: await epoch.loss(),
   };
 }
