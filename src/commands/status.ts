@@ -4,7 +4,7 @@ import { renderStatus } from './render.ts';
 
 export function registerStatus(program: Command): void {
   addConfigOption(program.command('status'))
-    .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors')
+    .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors; a loss of the Redis state (when, and per zone what was re-owned, what awaits review, whether deletes are frozen)')
     .option('--json', 'print JSON')
     .option('--errors <n>', 'recent errors to show', '10')
     .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {

@@ -46,8 +46,8 @@ describe('state loss: the schedule heals itself', () => {
     await until(async () => (await h!.rt.ctx.state.getZoneStatus(ZONE)).lastCompleteAt !== undefined, { what: 'the first scheduled cycle' });
     expect(await q.getJobSchedulersCount()).toBe(1);
 
-    await admin.flushall();
     const flushedAt = Date.now();
+    await admin.flushall();
     await until(async () => (await q.getJobSchedulersCount()) > 0, { timeoutMs: 5_000, pollMs: 20, what: 'the scheduler to come back' });
     const healedMs = Date.now() - flushedAt;
     // Both replicas' checks have run by now: still exactly one scheduler.
