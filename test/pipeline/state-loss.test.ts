@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recoverZone } from '../../src/pipeline/recover.ts';
 import { startRuntime, type Runtime } from '../../src/pipeline/runtime.ts';
 import { SCHEDULER_ID } from '../../src/pipeline/scheduler.ts';
-import { renderStatus } from '../../src/commands/render.ts';
+import { renderPlan, renderStatus } from '../../src/commands/render.ts';
 import { renderDashboard } from '../../src/server/dashboard.ts';
 import { refreshGauges } from '../../src/server/gauges.ts';
 import { collectStatus } from '../../src/server/status.ts';
@@ -90,6 +90,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect(dry.recovery!.possiblyOurs).toHaveLength(300);
     expect(dry.recovery!.possiblyOurs.filter((p) => p.wanted)).toHaveLength(100);
     expect(dry.upserts.filter((u) => u.kind === 'create')).toHaveLength(800);
+    expect(renderPlan(h.config, dry)).toContain('state loss recovery: 1100 identical mapping(s) re-owned, 300 possibly ours from before the loss');
 
     const loss = await h.rt.ctx.epoch.loss();
     expect(loss).toMatchObject({ kind: 'detected' });
@@ -121,6 +122,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect(h.emu.mappings(ZONE)).toHaveLength(2200);
     // That reconcile completed: the zone has recovered, deletes are released.
     expect(await h.rt.ctx.epoch.recovery(ZONE)).toBeNull();
+    expect(renderStatus(h.config, await collectStatus(h.config, h.rt.ctx.state, h.rt.ctx.queues))).toContain('every zone has recovered');
 
     const second = (await h.once()).zones[0]!;
     expect(second.plan!.deletes).toHaveLength(200);
