@@ -54,6 +54,13 @@ export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: num
     `  budget: cap ${b.cap}, unmanaged ${b.unmanaged}, reserve ${b.reserve} → ${b.available} for this daemon; managed ${b.managedBefore} → ${b.managedAfter}, left ${b.left}${b.overflow ? `, overflow ${b.overflow} (not written: no room)` : ''}`,
   );
   if (plan.guard.held) out.push(`  guard: ${plan.guard.reason}`);
+  if (plan.recovery) {
+    const r = plan.recovery;
+    out.push(
+      `  state loss recovery: ${r.reowned} identical mapping(s) re-owned${r.reowned < r.identical.length ? ` (${r.identical.length} identical, not re-owned: the loss is only suspected)` : ''}, ${r.possiblyOurs.length} possibly ours from before the loss (claim after review: recover --zone ${plan.zoneId}), ${r.frozenDeletes} delete(s) frozen`,
+    );
+    show('possibly ours, from before the loss', r.possiblyOurs, (p) => `${p.ip}  ${p.vendor}/${p.region}${p.wanted ? `  (wanted ${p.wanted.vendor}/${p.wanted.region})` : '  (no origin wants it)'}`);
+  }
   if (plan.result) {
     const r = plan.result;
     out.push(`  result: ${r.upserted} upserted, ${r.deleted} deleted, ${r.failed.length} failed, in ${r.requests} write request(s)`);
@@ -167,6 +174,17 @@ export function renderStatus(config: Config, r: StatusReport): string {
   const badScopes = r.scopes.filter((s) => s.status !== 'complete');
   out.push(`scopes: ${r.scopes.length} (${r.scopes.length - badScopes.length} complete)`);
   for (const s of badScopes) out.push(`  ${s.status}: ${s.scope}${s.error ? `: ${s.error}` : ''}`);
+  if (r.stateLoss) {
+    const l = r.stateLoss;
+    out.push('', `STATE LOSS ${l.kind} ${formatDuration(Math.max(0, r.at - l.detectedAt))} ago (${new Date(l.detectedAt).toISOString()}, noticed by ${l.by})`);
+    let recovering = 0;
+    for (const z of r.zones) {
+      if (!z.recovery || z.recovery.kind === 'unverified') continue;
+      recovering++;
+      out.push(`  ${z.name ?? z.id}: ${z.recovery.reowned ?? 0} re-owned, ${z.recovery.possiblyOurs ?? '?'} possibly ours from before the loss (review: recover --zone ${z.id} --dry-run), deletes ${z.recovery.deletesFrozen ? 'frozen' : 'released'}`);
+    }
+    if (recovering === 0) out.push('  every zone has recovered');
+  }
   out.push('', r.errors.length ? 'recent errors:' : 'recent errors: none');
   for (const e of r.errors) out.push(`  ${formatDuration(Math.max(0, r.at - e.at))} ago  ${e.where}: ${e.message}`);
   return out.join('\n');

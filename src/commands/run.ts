@@ -7,14 +7,14 @@ export function registerRun(program: Command): void {
     .option('--no-server', 'do not start the HTTP server')
     .option('--no-schedule', 'do not create or update the periodic schedule (another replica owns it)')
     .option('--log-level <level>', 'override log.level (fatal, error, warn, info, debug, trace)')
-    .addHelpText('after', '\nStops on SIGTERM/SIGINT: running jobs finish or go back to the queue within worker.shutdownTimeout, then it exits 0.')
+    .addHelpText('after', '\nEvery reconcileEvery (at most 30 s) each replica checks that Redis still holds the schedule and the state epoch:\na missing schedule is recreated (once across replicas), a lost state is reported and recovered (see README, "Redis and your data").\nStops on SIGTERM/SIGINT: running jobs finish or go back to the queue within worker.shutdownTimeout, then it exits 0.')
     .action(async (opts: GlobalOptions & { server: boolean; schedule: boolean }) => {
       const config = await loadConfigFor(opts);
       const logger = cliLogger(config, opts, true);
       for (const w of config.warnings) logger.warn(w);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { startAdminServer } = await import('../server/http.ts');
-      const rt = await startRuntime({ config, logger, workers: true, schedule: opts.schedule });
+      const rt = await startRuntime({ config, logger, workers: true, schedule: opts.schedule, bootstrapCheck: true });
       const server = opts.server ? await startAdminServer(rt) : undefined;
       logger.info(
         { config: config.file, zones: config.zones.length, connectors: config.connectors.map((c) => c.name), every: config.schedule.reconcileEveryMs, http: server?.url },

@@ -5,7 +5,7 @@ import { renderStatus } from './render.ts';
 export function registerStatus(program: Command): void {
   addConfigOption(program.command('status'))
     .description(
-      'show, per zone, what it holds (managed / unmanaged / cap / budget left), a held plan as pending with its own figures, whether it is degraded (failing or partial scopes: deletes frozen there) and the last complete reconcile; a Cloudflare pause in force; queue depths; scopes; recent errors. Reads Redis only: needs no connector credentials and no Cloudflare token',
+      'show, per zone, what it holds (managed / unmanaged / cap / budget left), a held plan as pending with its own figures, whether it is degraded (failing or partial scopes: deletes frozen there) and the last complete reconcile; a loss of the Redis state (when, and per zone what was re-owned, what awaits review, whether deletes are frozen); a Cloudflare pause in force; queue depths; scopes; recent errors. Reads Redis only: needs no connector credentials and no Cloudflare token',
     )
     .option('--json', 'print JSON')
     .option('--errors <n>', 'recent errors to show', '10')

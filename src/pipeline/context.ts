@@ -5,6 +5,7 @@ import type { CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
 import type { Metrics } from '../server/metrics.ts';
 import type { AuditLog } from '../state/audit.ts';
+import type { StateEpoch } from '../state/epoch.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';
 import type { DiscoverResult } from './jobs.ts';
 import type { Queues } from './queues.ts';
@@ -23,6 +24,8 @@ export interface PipelineContext {
   logger: Logger;
   state: StateStore;
   audit: AuditLog;
+  /** The state epoch as this process last saw it: how a loss of the Redis state is noticed. */
+  epoch: StateEpoch;
   queues: Queues;
   connectors: ReadonlyMap<string, Connector>;
   cloudflare: CloudflareClient;

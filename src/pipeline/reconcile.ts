@@ -6,11 +6,13 @@ import { isVendor, type Vendor } from '../model/index.ts';
 import { planZone } from '../reconcile/plan.ts';
 import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
+import { checkEpoch } from './bootstrap.ts';
 import { pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
 import { waitForJobs } from './wait.ts';
 
 const BATCH = 100;
@@ -28,6 +30,8 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const base = { zoneId, cycleId, upserts: 0, deletes: 0, failed: 0, requests: 0 };
   if (!zone) return { ...base, planId: null, status: 'skipped', statusReason: 'zone is not in this configuration' };
   const log = ctx.logger.child({ zone: zoneId, cycle: cycleId });
+  // Before anything is read as ownership: an empty registry after a loss must not look like a fresh zone.
+  await checkEpoch(ctx);
 
   let plan, api, now, listed;
   try {
@@ -44,6 +48,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     }
     throw err;
   }
+
   const writes = plan.upserts.length + plan.deletes.length;
   const zoneStatus = await ctx.state.getZoneStatus(zoneId);
 
@@ -90,7 +95,17 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   }
   ctx.events.emit('plan', stored);
   log.info(
-    { plan: id, status, upserts: plan.upserts.length, deletes: plan.deletes.length, skipped: plan.skipped.length, overflow: plan.overflow.length, budgetLeft: plan.budget.left, guard: plan.guard.reason },
+    {
+      plan: id,
+      status,
+      upserts: plan.upserts.length,
+      deletes: plan.deletes.length,
+      skipped: plan.skipped.length,
+      overflow: plan.overflow.length,
+      budgetLeft: plan.budget.left,
+      guard: plan.guard.reason,
+      ...(plan.recovery ? { reowned: plan.recovery.reowned, possiblyOurs: plan.recovery.possiblyOurs.length, frozenDeletes: plan.recovery.frozenDeletes } : {}),
+    },
     `plan ${status}`,
   );
 
@@ -99,6 +114,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
     ctx.metrics.plansHeld.inc({ zone: zoneId });
     await ctx.state.setZoneStatus(zoneId, { heldPlanId: id, pending: JSON.stringify(pendingFigures(plan, id)) });
     await ctx.state.recordError(`reconcile ${zoneId}`, `plan ${id} held by the guard: ${plan.guard.reason}`);
+    await afterRecoveryPlan(ctx, zoneId, plan, status);
     return { ...base, planId: id, status, ...(statusReason ? { statusReason } : {}) };
   }
   await ctx.state.clearZoneStatus(zoneId, 'heldPlanId');
@@ -111,6 +127,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   await rememberAndForget(ctx, zoneId, id, plan, now);
   if (status === 'noop') {
     await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop', ...afterPlan(plan) });
+    await afterRecoveryPlan(ctx, zoneId, plan, status);
     return { ...base, planId: id, status };
   }
 
@@ -120,6 +137,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   // Applied, the zone holds what the plan said; partly applied, the figures before it stay until the next
   // reconcile reads the zone again.
   await ctx.state.setZoneStatus(zoneId, { lastStatus: finalStatus, ...(finalStatus === 'applied' ? { lastCompleteAt: Date.now(), ...afterPlan(plan) } : {}) });
+  await afterRecoveryPlan(ctx, zoneId, plan, finalStatus);
   for (const u of plan.upserts) ctx.metrics.planChanges.inc({ zone: zoneId, kind: u.kind });
   if (plan.deletes.length > 0) ctx.metrics.planChanges.inc({ zone: zoneId, kind: 'delete' }, plan.deletes.length);
   if (finalStatus !== 'applied') {
@@ -209,7 +227,7 @@ function planFigures(plan: Plan, stored: StoredPlan, api: string) {
 }
 
 /** The part of the context that planning reads from (no queues: a dry run has none). */
-export type PlanReader = Pick<PipelineContext, 'config' | 'logger' | 'state' | 'cloudflare'>;
+export type PlanReader = Pick<PipelineContext, 'config' | 'logger' | 'state' | 'cloudflare' | 'epoch'>;
 
 /** A dry run's own discovery, kept in memory: fresh scope lists and scans laid over what is stored. */
 export interface FreshDiscovery {
@@ -242,18 +260,24 @@ export async function buildPlan(
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const { mappings: current, unparsed } = await ctx.cloudflare.listAll(zone.id, opts.signal);
   const now = Date.now();
-  const plan = planZone({
-    zone,
-    now,
-    maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
-    scopes: scopes.views,
-    unlistedConnectors: scopes.unlisted,
-    current,
-    unparsed,
-    registry: await ctx.state.getRegistry(zone.id),
-    tombstones: await ctx.state.getTombstones(zone.id),
-    ...(supported ? { supportedRegions: supported } : {}),
-  });
+  const registry = await ctx.state.getRegistry(zone.id);
+  const tombstones = await ctx.state.getTombstones(zone.id);
+  // A dry run (cache: false) plans under the recovery rule too, but settles nothing.
+  const plan = await planWithRecovery(ctx, zone.id, !opts.cache, registry.size, (recovery) =>
+    planZone({
+      zone,
+      now,
+      maxScanAgeMs: ctx.config.schedule.maxScanAgeMs,
+      scopes: scopes.views,
+      unlistedConnectors: scopes.unlisted,
+      current,
+      unparsed,
+      registry,
+      tombstones,
+      ...(supported ? { supportedRegions: supported } : {}),
+      ...(recovery ? { recovery } : {}),
+    }),
+  );
   return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length };
 }
 

@@ -8,6 +8,7 @@ import { createCloudflareClient, type CloudflareClient } from '../cloudflare/cli
 import type { Config } from '../config/load.ts';
 import { Metrics } from '../server/metrics.ts';
 import { AuditLog } from '../state/audit.ts';
+import { StateEpoch } from '../state/epoch.ts';
 import { StateStore } from '../state/store.ts';
 import { redactUrl } from '../state/redis-url.ts';
 import { applyProcessor } from './apply.ts';
@@ -18,7 +19,7 @@ import { processDiscover } from './discover.ts';
 import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
 import { closeQueues, createQueues } from './queues.ts';
 import { processReconcile } from './reconcile.ts';
-import { ensureSchedule } from './scheduler.ts';
+import { checkBootstrap, startBootstrapCheck, witness } from './bootstrap.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -28,6 +29,13 @@ export interface RuntimeOptions {
   workers: boolean;
   /** Upsert the periodic job scheduler (the daemon). */
   schedule: boolean;
+  /**
+   * Check the state epoch and the schedule periodically, to notice a Redis that lost its data (default:
+   * with `schedule`). `run --no-schedule` checks too, without recreating the schedule.
+   */
+  bootstrapCheck?: boolean;
+  /** Period of that check (default: reconcileEvery, at most 30 s). */
+  checkEveryMs?: number;
   /** Tests and the demo may hand in ready connectors or a client. */
   connectors?: Map<string, Connector>;
   cloudflare?: CloudflareClient;
@@ -68,6 +76,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
   const { config, logger } = opts;
   const redis = await connectRedis(config.redis.url);
   const state = new StateStore(redis, config.redis.prefix);
+  const epoch = new StateEpoch(redis, config.redis.prefix, witness());
   const metrics = opts.metrics ?? new Metrics();
   const events = new EventEmitter<PipelineEvents>();
   const stop = new AbortController();
@@ -99,7 +108,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
       userAgent: 'origin-region-sync',
     });
   const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
-  return { config, logger, state, audit, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, stop };
+  return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, stop };
 }
 
 async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: Redis }): Promise<void> {
@@ -129,7 +138,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
   const { redis, stop: shutdown, ...parts } = await openParts(opts, false, opts.workers);
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
-  const { state, connectors } = parts;
+  const { connectors } = parts;
   const ctx: PipelineContext = { ...parts, queues };
 
   const workers: Worker[] = [];
@@ -159,7 +168,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     await Promise.all(workers.map((wk) => wk.waitUntilReady()));
   }
-  if (opts.schedule) await ensureSchedule(queues, state, config.schedule.reconcileEveryMs, logger);
+  // Commands that only read or enqueue leave the epoch alone: only a process that runs jobs may create it.
+  if (opts.workers || opts.schedule) await checkBootstrap(ctx, opts.schedule, true);
+  const stopCheck =
+    (opts.bootstrapCheck ?? opts.schedule) ? startBootstrapCheck(ctx, opts.schedule, opts.checkEveryMs ?? Math.min(config.schedule.reconcileEveryMs, 30_000)) : () => {};
 
   let closed = false;
   return {
@@ -175,6 +187,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async close(deadlineMs = config.worker.shutdownTimeoutMs) {
       if (closed) return;
       closed = true;
+      stopCheck();
       shutdown.abort(new Error('shutting down'));
       const graceful = Promise.all(workers.map((wk) => wk.close()));
       const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadlineMs).unref());

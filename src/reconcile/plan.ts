@@ -3,6 +3,7 @@ import { buildDesired, type DesiredOrigin } from './desired.ts';
 import { basisDigest, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
 import { isOwned } from './ownership.ts';
+import { recoveryVerdict, type PossiblyOurs } from './recovery.ts';
 import type { CurrentMapping, Delete, DeleteReason, Drift, Plan, PlanInput, PlanSkip, Tombstone, Upsert } from './types.ts';
 
 export const CLOUDFLARE_CAP = 3500;
@@ -35,6 +36,7 @@ export function planZone(input: PlanInput): Plan {
   const remember: Plan['remember'] = [];
   const slots: Slot[] = [];
   const adoptable = new Set<string>();
+  const identical: string[] = [];
 
   const unreadable = new Map((input.unparsed ?? []).flatMap((u) => (u.ip ? [[u.ip, u.reason] as const] : [])));
   for (const ip of [...desired.keys()].sort(compareIps)) {
@@ -87,6 +89,15 @@ export function planZone(input: PlanInput): Plan {
       slots.push({ origin: d, existing: true, evictable: zone.policy === 'sync', upsert: upsert(changedBehindUs ? 'repair' : 'update', cur) });
       continue;
     }
+    // After a state loss, a mapping identical to what we want is what we would write: ours again.
+    if (input.recovery && recoveryVerdict(value, cur) === 'identical') {
+      identical.push(ip);
+      if (input.recovery.reown) {
+        adoptable.add(ip);
+        slots.push({ origin: d, existing: true, evictable: zone.policy === 'sync', remember: { ip, entry: { ...value, scope: d.scope } } });
+        continue;
+      }
+    }
     // Unowned: someone else's mapping.
     if (!zone.adopt) {
       skipped.push({
@@ -118,6 +129,7 @@ export function planZone(input: PlanInput): Plan {
   const deletes: Delete[] = [];
   const tombstones: Record<string, Tombstone> = {};
   let staying = 0;
+  let frozenDeletes = 0;
   for (const m of [...current.values()].sort((a, b) => compareIps(a.ip, b.ip))) {
     if (desired.has(m.ip) || !owned(m.ip)) continue;
     const entry = input.registry.get(m.ip)!;
@@ -157,6 +169,10 @@ export function planZone(input: PlanInput): Plan {
     } else if (zone.policy !== 'sync') {
       skipped.push({ ip: m.ip, reason: 'policy', detail: `${zone.policy}: ${what}, would be deleted under sync`, scope: entry.scope });
       staying++;
+    } else if (input.recovery?.freezeDeletes) {
+      skipped.push({ ip: m.ip, reason: 'state-loss', detail: `${what}; deletes are frozen until the zone's first complete reconcile after the state loss`, scope: entry.scope });
+      staying++;
+      frozenDeletes++;
     } else {
       deletes.push({ ip: m.ip, vendor: m.vendor, region: m.region, reason, scope: entry.scope });
     }
@@ -190,7 +206,10 @@ export function planZone(input: PlanInput): Plan {
     const o = s.origin;
     overflow.push({ ip: o.ip, vendor: o.vendor, region: o.region, scope: o.scope });
     skipped.push({ ip: o.ip, reason: 'over-budget', detail: `no room: ${available} mappings available to this daemon (rank ${o.rank})`, scope: o.scope });
-    if (s.existing) {
+    if (s.existing && input.recovery?.freezeDeletes) {
+      skipped.push({ ip: o.ip, reason: 'state-loss', detail: 'over budget; deletes are frozen until the zone\'s first complete reconcile after the state loss', scope: o.scope });
+      frozenDeletes++;
+    } else if (s.existing) {
       const cur = current.get(o.ip)!;
       deletes.push({ ip: o.ip, vendor: cur.vendor, region: cur.region, reason: 'over-budget', scope: o.scope });
     }
@@ -201,6 +220,19 @@ export function planZone(input: PlanInput): Plan {
   for (const [ip, entry] of input.registry) {
     const cur = current.get(ip);
     if (!isOwned(entry, cur) || (!cur && !desired.has(ip))) forget.push(ip);
+  }
+
+  let recovery: Plan['recovery'];
+  if (input.recovery) {
+    // Everything still unowned after the rule above: listed for review, never touched.
+    const possiblyOurs: PossiblyOurs[] = [];
+    for (const m of [...current.values()].sort((a, b) => compareIps(a.ip, b.ip))) {
+      if (owned(m.ip) || adoptable.has(m.ip)) continue;
+      const d = desired.get(m.ip);
+      possiblyOurs.push({ ip: m.ip, vendor: m.vendor, region: m.region, ...(d ? { wanted: { vendor: d.vendor, region: d.region } } : {}) });
+    }
+    identical.sort(compareIps);
+    recovery = { identical, reowned: input.recovery.reown ? identical.length : 0, possiblyOurs, frozenDeletes };
   }
 
   upserts.sort((a, b) => compareIps(a.ip, b.ip));
@@ -243,6 +275,7 @@ export function planZone(input: PlanInput): Plan {
     scopes: input.scopes
       .map((s) => ({ scope: s.scope, status: s.status, scannedAt: s.scannedAt, origins: s.origins.length, ...(s.error ? { error: s.error } : {}) }))
       .sort((a, b) => cmp(a.scope, b.scope)),
+    ...(recovery ? { recovery } : {}),
   };
 }
 

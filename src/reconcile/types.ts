@@ -1,4 +1,5 @@
 import type { Origin, Skipped, Vendor } from '../model/index.ts';
+import type { RecoveryInput, RecoveryReport } from './recovery.ts';
 
 export type Policy = 'sync' | 'upsert-only' | 'create-only';
 
@@ -92,6 +93,8 @@ export interface PlanInput {
   supportedRegions?: ReadonlyMap<Vendor, ReadonlySet<string>>;
   /** Cloudflare's cap per zone. */
   cloudflareCap?: number;
+  /** Set while the zone recovers from a loss of the daemon's Redis state (see recovery.ts). */
+  recovery?: RecoveryInput;
 }
 
 export type UpsertKind = 'create' | 'update' | 'adopt' | 'repair' | 'recreate';
@@ -130,7 +133,8 @@ export type PlanSkipReason =
   | 'over-budget'
   | 'tombstone-pending'
   | 'policy'
-  | 'conflict';
+  | 'conflict'
+  | 'state-loss';
 
 export interface PlanSkip {
   ip: string;
@@ -194,4 +198,6 @@ export interface Plan {
   /** Hashes of what the plan was made from: the zone's list, and the desired set. A saved plan applies only while both hold. */
   basis: { zone: string; desired: string };
   scopes: Array<{ scope: string; status: ScopeView['status']; scannedAt: number; origins: number; error?: string }>;
+  /** Only while the zone recovers from a state loss: what was re-owned, what is listed for review. */
+  recovery?: RecoveryReport;
 }

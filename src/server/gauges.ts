@@ -5,7 +5,8 @@ import { collectStatus } from './status.ts';
 export async function refreshGauges(rt: Runtime): Promise<void> {
   const { metrics: m, config, state, queues } = rt.ctx;
   const report = await collectStatus(config, state, queues, { errors: 0 });
-  for (const g of [m.managed, m.unmanaged, m.budgetLeft, m.overflow, m.skipped, m.lastComplete, m.held, m.scopeStatus, m.scopeLastScan]) g.reset();
+  for (const g of [m.managed, m.unmanaged, m.budgetLeft, m.overflow, m.skipped, m.lastComplete, m.held, m.scopeStatus, m.scopeLastScan, m.stateLoss, m.possiblyOurs, m.deletesFrozen]) g.reset();
+  if (report.stateLoss) m.stateLoss.set({ kind: report.stateLoss.kind }, report.stateLoss.detectedAt / 1000);
   for (const z of report.zones) {
     const zone = z.id;
     if (z.managed !== undefined) m.managed.set({ zone }, z.managed);
@@ -14,6 +15,10 @@ export async function refreshGauges(rt: Runtime): Promise<void> {
     if (z.overflow !== undefined) m.overflow.set({ zone }, z.overflow);
     if (z.lastCompleteAt !== undefined) m.lastComplete.set({ zone }, z.lastCompleteAt / 1000);
     m.held.set({ zone }, z.heldPlanId ? 1 : 0);
+    if (z.recovery && z.recovery.kind !== 'unverified') {
+      m.possiblyOurs.set({ zone }, z.recovery.possiblyOurs ?? 0);
+      m.deletesFrozen.set({ zone }, z.recovery.deletesFrozen ? 1 : 0);
+    }
     for (const [reason, n] of Object.entries(z.skippedByReason)) m.skipped.set({ zone, reason }, n);
   }
   for (const s of report.scopes) {

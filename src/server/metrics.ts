@@ -74,6 +74,15 @@ export class Metrics {
   readonly scopeStatus = new Gauge({ name: 'ors_scope_status', help: '1 for the status of each scope\'s latest scan (complete, partial, failed, never).', labelNames: ['connector', 'scope', 'status'] as const, registers: [this.registry] });
   readonly scopeLastScan = new Gauge({ name: 'ors_scope_last_scan_timestamp_seconds', help: 'When each scope was last scanned.', labelNames: ['connector', 'scope'] as const, registers: [this.registry] });
 
+  readonly stateLoss = new Gauge({
+    name: 'ors_state_loss_detected_timestamp_seconds',
+    help: 'When the daemon last found its Redis state lost (kind: detected = a process saw the epoch vanish; suspected = identical mappings with no ownership on a first start). Absent: never.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly possiblyOurs = new Gauge({ name: 'ors_zone_possibly_ours', help: 'Unowned mappings listed as "possibly ours, from before the state loss", awaiting review (`recover --zone`).', labelNames: ['zone'] as const, registers: [this.registry] });
+  readonly deletesFrozen = new Gauge({ name: 'ors_zone_deletes_frozen', help: '1 while the zone\'s deletes are frozen after a state loss (until its first complete reconcile).', labelNames: ['zone'] as const, registers: [this.registry] });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ors_process_' });
   }

@@ -6,6 +6,7 @@ import { zoneConnectors } from '../pipeline/cycle.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
+import { StateEpoch, type StateLoss, type ZoneRecovery } from '../state/epoch.ts';
 import type { ScanSummary, StateStore, ZoneStatus } from '../state/store.ts';
 
 /** A plan held by the guard: what it would do, apart from what is in the zone now. */
@@ -42,6 +43,8 @@ export interface ZoneReport extends Omit<ZoneStatus, 'skipped' | 'pending'> {
   skippedByReason: Record<string, number>;
   pending: PendingPlan | null;
   degraded: Degraded | null;
+  /** While the zone recovers from a state loss: since when, deletes frozen, mappings listed for review. */
+  recovery?: ZoneRecovery;
 }
 
 export interface StatusReport {
@@ -56,6 +59,8 @@ export interface StatusReport {
   rateLimitedForMs: number;
   scopes: Array<{ connector: string } & ScanSummary>;
   errors: Array<{ at: number; where: string; message: string }>;
+  /** The last loss of the daemon's Redis state (null: none seen by this Redis). */
+  stateLoss: StateLoss | null;
 }
 
 /**
@@ -70,9 +75,11 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     const scopes = (await state.getScopes(c.name))?.scopes ?? [];
     listed.set(c.name, { scopes, summaries: await state.getScanSummaries(scopes.map((s) => s.id)), listError: await state.getScopeListError(c.name) });
   }
+  const epoch = new StateEpoch(state.redis, config.redis.prefix, '');
   const zones = await Promise.all(
     config.zones.map(async (z): Promise<ZoneReport> => {
       const s = await state.getZoneStatus(z.id);
+      const recovery = await epoch.recovery(z.id);
       const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
       const { skipped, pending, ...rest } = s;
       const skippedByReason = typeof skipped === 'string' ? (JSON.parse(skipped) as Record<string, number>) : {};
@@ -86,6 +93,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
         skippedByReason,
         pending: s.heldPlanId && typeof pending === 'string' ? (JSON.parse(pending) as PendingPlan) : null,
         degraded: degradedOf(config, z, listed),
+        ...(recovery ? { recovery } : {}),
       };
     }),
   );
@@ -109,6 +117,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     rateLimitedForMs: pause ? pause.until - now : 0,
     scopes,
     errors: await state.recentErrors(opts.errors ?? 10),
+    stateLoss: await epoch.loss(),
   };
 }
 

@@ -276,6 +276,11 @@ export class StateStore {
       .exec();
   }
 
+  /** The zone's most recent plan of any kind (dry runs included). */
+  async latestPlanId(zoneId: string): Promise<string | null> {
+    return this.redis.lindex(this.k('zone', zoneId, 'plans'), 0);
+  }
+
   async getPlan(id: string): Promise<StoredPlan | null> {
     const v = await this.redis.get(this.k('plan', id));
     return v ? (JSON.parse(v) as StoredPlan) : null;

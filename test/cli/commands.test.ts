@@ -17,11 +17,11 @@ const env = { CLOUDFLARE_API_TOKEN: TOKEN };
 describe('the command line', () => {
   it('documents every command in --help', async () => {
     const names = buildProgram().commands.map((c) => c.name());
-    expect(names).toEqual(['run', 'sync', 'plan', 'resync', 'status', 'approve', 'apply', 'plans', 'history', 'validate', 'demo', 'emulate']);
+    expect(names).toEqual(['run', 'sync', 'plan', 'resync', 'status', 'approve', 'apply', 'plans', 'history', 'recover', 'state', 'validate', 'demo', 'emulate']);
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
     for (const n of names) expect(top.stdout).toContain(n);
-    for (const n of ['run', 'sync', 'status', 'emulate cloudflare', 'emulate aws', 'emulate gcp', 'emulate azure', 'emulate oci']) {
+    for (const n of ['run', 'sync', 'status', 'recover', 'state export', 'state import', 'emulate cloudflare', 'emulate aws', 'emulate gcp', 'emulate azure', 'emulate oci']) {
       const r = await runCli([...n.split(' '), '--help']);
       expect(r.code, n).toBe(0);
       expect(r.stdout, n).toMatch(/Usage: origin-region-sync/);
