@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListFault, WriteFault } from '../../src/emulators/cloudflare/index.ts';
+import { collectStatus } from '../../src/server/status.ts';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
 // Unknown is not empty (issue 9 §3): Cloudflare answers that cannot be read never make the daemon forget
@@ -46,8 +47,9 @@ describe('pipeline: a list answer that is not clearly a list', () => {
     const t = await tombstones();
     expect(t.size).toBe(50);
     expect([...t.values()].every((x) => x.misses === 1)).toBe(true);
-    const errors = await h.rt.ctx.state.recentErrors(5);
-    expect(errors[0]).toMatchObject({ where: `reconcile ${ZONE}`, message: expect.stringMatching(/zone not reconciled/) });
+    // What `status` and the dashboard show.
+    const status = await collectStatus(h.config, h.rt.ctx.state, h.rt.ctx.queues);
+    expect(status.errors[0]).toMatchObject({ where: `reconcile ${ZONE}`, message: expect.stringMatching(/zone not reconciled/) });
     expect(held()).toHaveLength(300);
 
     h.emu.setFaults({ listFault: 'off' });
