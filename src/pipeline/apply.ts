@@ -43,7 +43,8 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       if (final) {
         await ctx.state.recordBatch(d.planId, { ...base, sent: d.items.length, error: err.message });
-        ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'failed' }, d.items.length);
+        // `unknown`: the items may have landed; the next list read settles them (counted apart from refusals).
+        ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: err.outcome === 'unknown' ? 'unknown' : 'failed' }, d.items.length);
       }
       if (!err.retryable) throw new UnrecoverableError(err.message);
       throw err;

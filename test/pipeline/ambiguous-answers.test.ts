@@ -81,6 +81,7 @@ describe('pipeline: a write whose answer is lost is settled from the next list r
     const pending = await registry();
     expect(pending.size).toBe(120);
     expect([...pending.values()].every((e) => e.pending === true)).toBe(true);
+    expect(await h.rt.ctx.metrics.registry.getSingleMetricAsString('ors_write_items_total')).toMatch(/result="unknown"} 120/);
 
     // Before the next read, someone else sets one of them to another value: our write to it "did not land".
     const theirs = origins(120)[110]!.ip; // one the inventory drops below: it must survive that
