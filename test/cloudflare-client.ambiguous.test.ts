@@ -54,6 +54,7 @@ describe('a list answer that is not clearly a list is an error, never an empty z
     ['v1', 'no-result', 'unexpected', /success without a result/],
     ['v2', 'no-result', 'unexpected', /success without a result/],
     ['v2', 'no-result-info', 'unexpected', /no result_info/],
+    ['v2', 'bad-result-info', 'unexpected', /result_info\.count is not a count/],
     ['v1', 'garbled', 'unexpected', /non-JSON body/],
     ['v2', 'garbled', 'unexpected', /non-JSON body/],
     ['v1', 'truncated', 'transient', /answer cut off/],

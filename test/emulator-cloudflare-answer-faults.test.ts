@@ -80,6 +80,8 @@ describe('listFault', () => {
     const page = parse((await raw('GET', V2)).text) as Record<string, unknown>;
     expect(page.result).toHaveLength(1);
     expect('result_info' in page).toBe(false);
+    await faults({ listFault: 'bad-result-info' });
+    expect(parse((await raw('GET', `${V2}?page=1&per_page=100`)).text)).toMatchObject({ result_info: { page: '1', per_page: '100', count: '1', total_count: '1' } });
   });
 
   it('garbled: a complete 200 that is not JSON; truncated: half the body, then the connection is cut', async () => {

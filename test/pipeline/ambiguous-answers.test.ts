@@ -23,6 +23,7 @@ describe('pipeline: a list answer that is not clearly a list', () => {
     ['v1', 'garbled'],
     ['v2', 'no-result'],
     ['v2', 'no-result-info'],
+    ['v2', 'bad-result-info'],
   ];
 
   it.each(cases)('%s %s: the zone is not reconciled; registry and tombstones stay; the deletes happen once answers are good', async (api, listFault) => {

@@ -8,9 +8,10 @@ import type { Envelope } from './envelope.ts';
  * `garbled`: a 200 whose body is not JSON. `truncated`: half the body, then the connection is cut
  * (Content-Length promised all of it). `not-found`: 404/1142 on the list route. `no-result`:
  * `success: true` without `result`. `null-result`: v1 `value: null`, v2 `result: null`.
- * `no-result-info`: a v2 page without `result_info` (v1 lists have none anyway).
+ * `no-result-info`: a v2 page without `result_info` (v1 lists have none anyway). `bad-result-info`: a v2
+ * page whose `result_info` numbers are strings.
  */
-export const LIST_FAULTS = ['off', 'garbled', 'truncated', 'not-found', 'no-result', 'null-result', 'no-result-info'] as const;
+export const LIST_FAULTS = ['off', 'garbled', 'truncated', 'not-found', 'no-result', 'null-result', 'no-result-info', 'bad-result-info'] as const;
 export type ListFault = (typeof LIST_FAULTS)[number];
 
 /**
@@ -37,6 +38,9 @@ export function shapeListEnvelope(fault: ListFault, family: 'v1' | 'v2', env: En
   if (fault === 'null-result') {
     const setting = typeof env.result === 'object' && env.result !== null ? env.result : {};
     return { ...env, result: family === 'v1' ? { ...setting, value: null } : null };
+  }
+  if (fault === 'bad-result-info' && env.result_info) {
+    return { ...env, result_info: Object.fromEntries(Object.entries(env.result_info).map(([k, v]) => [k, String(v)])) };
   }
   if (fault === 'no-result-info') {
     const { result_info: _dropped, ...rest } = env;
