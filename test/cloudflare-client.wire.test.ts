@@ -52,6 +52,12 @@ afterEach(async () => {
 });
 
 const ok = (result: unknown, extra: Record<string, unknown> = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
+/** A v2 list page as Cloudflare sends it: the entries of the page asked for, with its result_info. */
+const page = (url: string, pages: unknown[][]) => {
+  const n = Number(new URL(url, 'http://x').searchParams.get('page'));
+  const result = pages[n - 1] ?? [];
+  return ok(result, { result_info: { count: result.length, page: n, per_page: 100, total_count: pages.flat().length, total_pages: pages.length } });
+};
 const fail = (code: number, message: string) => ({ success: false, errors: [{ code, message }], messages: [], result: null });
 
 function client(url: string, more: Partial<CloudflareClientOptions> = {}) {
@@ -151,7 +157,7 @@ describe('odd responses', () => {
       'garbage',
       null,
     ];
-    const { url } = await scripted((req) => ({ status: 200, body: ok(req.url.includes('page=1&') ? entries : [], { result_info: {} }) }));
+    const { url } = await scripted((req) => ({ status: 200, body: page(req.url, [entries]) }));
     const { c, warnings } = client(url);
     const { mappings, unparsed } = await c.listAll(ZONE);
     expect(mappings).toEqual([{ ip: '2001:db8::1', vendor: 'gcp', region: 'us-central1', modifiedOn: '2026-03-01T12:00:00Z' }]);
@@ -168,7 +174,8 @@ describe('odd responses', () => {
   });
 
   it('fails, instead of looping or truncating, when the server ignores page', async () => {
-    const { url, seen } = await scripted(() => ({ status: 200, body: ok([{ origin_ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1' }]) }));
+    const same = [{ origin_ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1' }];
+    const { url, seen } = await scripted((req) => ({ status: 200, body: page(req.url, [same, same, same]) }));
     const { c } = client(url);
     const e = await caught(c.listMappings(ZONE));
     expect(e.outcome).toBe('unexpected');
@@ -194,16 +201,18 @@ describe('odd responses', () => {
     expect(requests).toEqual([expect.objectContaining({ status: 502, outcome: 'transient', family: 'v2', method: 'GET' })]);
   });
 
-  it('a 2xx that is not an envelope, or has the wrong result shape, is unexpected (and reported so)', async () => {
+  it('a 2xx that is not an envelope, or has the wrong result shape: unexpected on a read, unknown on a write (and reported so)', async () => {
     let body: unknown = [1, 2];
     const { url } = await scripted(() => ({ status: 200, body }));
     const { c, requests } = client(url);
     expect((await caught(c.listMappings(ZONE))).outcome).toBe('unexpected');
     body = ok({ failed: 'x' });
-    expect((await caught(c.upsertBatch(ZONE, [{ ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1' }]))).message).toMatch(/malformed result/);
+    const e = await caught(c.upsertBatch(ZONE, [{ ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1' }]));
+    expect(e).toMatchObject({ outcome: 'unknown', status: 200, retryable: true });
+    expect(e.message).toMatch(/malformed result.*may have been applied/);
     body = { success: false, errors: [{ code: 1164, message: 'Maximum number of IP mappings configured for zone.' }], result: null };
     expect((await caught(c.upsert(ZONE, { ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1' }))).outcome).toBe('cap_reached');
-    expect(requests.map((r) => r.outcome)).toEqual(['unexpected', 'unexpected', 'cap_reached']);
+    expect(requests.map((r) => r.outcome)).toEqual(['unexpected', 'unknown', 'cap_reached']);
   });
 
   it('counts batch items the result does not mention as failed, and never drops a failure', async () => {

@@ -98,7 +98,7 @@ describe('faults', () => {
   it('PUT applies a partial update and answers the whole set; GET reads it', async () => {
     const r = await admin('PUT', '/faults', { retireV1: true, latencyMs: 5 });
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ latencyMs: 5, jitterMs: 0, faultRate: 0, dropRate: 0, dropMode: 'before', retireV1: true, rateLimit: { requests: 3, windowSeconds: 300 } });
+    expect(r.json).toEqual({ latencyMs: 5, jitterMs: 0, faultRate: 0, dropRate: 0, dropMode: 'before', retireV1: true, rateLimit: { requests: 3, windowSeconds: 300 }, listFault: 'off', writeFault: 'off' });
     expect((await api('GET', `/zones/${Z}/cache/origin_cloud_regions`)).status).toBe(400);
     expect((await admin('PUT', '/faults', { rateLimit: false })).json.rateLimit).toBe(false);
     for (let i = 0; i < 5; i++) expect((await api('GET', `/zones/${Z}/origin/cloud_regions`)).status).toBe(200);
@@ -106,7 +106,7 @@ describe('faults', () => {
   });
 
   it('refuses unknown settings and out-of-range values with 400 and changes nothing', async () => {
-    for (const body of [{ faultrate: 0.5 }, { faultRate: 1.5 }, { latencyMs: -1 }, { retireV1: 'yes' }, { rateLimit: { requests: 10 } }, [1], 'x']) {
+    for (const body of [{ faultrate: 0.5 }, { faultRate: 1.5 }, { latencyMs: -1 }, { retireV1: 'yes' }, { rateLimit: { requests: 10 } }, { listFault: 'empty' }, { writeFault: true }, [1], 'x']) {
       const r = await admin('PUT', '/faults', body);
       expect(r.status).toBe(400);
       expect(r.json.error).toBeTruthy();

@@ -216,17 +216,9 @@ export function createCloudflareClient(opts: CloudflareClientOptions): Cloudflar
 
   const listAll: CloudflareClient['listAll'] = async (zoneId, signal) => {
     checkZone(zoneId, 'GET', 'collection');
-    return run(zoneId, async (w) => {
-      let entries: unknown[];
-      try {
-        entries = await w.list(send, zoneId, signal);
-      } catch (e) {
-        // 1142: "the zone setting does not exist", i.e. the zone has no mappings.
-        if (!isMappingGone(e)) throw e;
-        entries = [];
-      }
-      return parseList(entries, w.ipKey, warner(zoneId, w, w.routes.collection));
-    });
+    // No error is read as an empty zone, 1142 included: the docs answer an emptied zone with an empty
+    // list, and an empty read would let the caller forget every mapping it owns there.
+    return run(zoneId, async (w) => parseList(await w.list(send, zoneId, signal), w.ipKey, warner(zoneId, w, w.routes.collection)));
   };
 
   return {

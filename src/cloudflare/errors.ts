@@ -16,8 +16,9 @@ export interface CloudflareApiErrorInit {
 }
 
 /**
- * Every failure of a Cloudflare call. `outcome` is what the caller decides on; only `rate_limited` and
- * `transient` are worth retrying. The message names the method, the route pattern and Cloudflare's
+ * Every failure of a Cloudflare call. `outcome` is what the caller decides on; `rate_limited`, `transient`
+ * and `unknown` are worth retrying (every write this client sends is idempotent). `unknown` never means
+ * "nothing happened": the write may have landed, so the caller must settle it from a later read. The message names the method, the route pattern and Cloudflare's
  * error codes and texts, never a credential or a full URL.
  */
 export class CloudflareApiError extends Error {
@@ -40,7 +41,7 @@ export class CloudflareApiError extends Error {
     this.status = init.status;
     this.codes = init.codes;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    this.retryable = init.outcome === 'rate_limited' || init.outcome === 'transient';
+    this.retryable = init.outcome === 'rate_limited' || init.outcome === 'transient' || init.outcome === 'unknown';
     this.method = init.method;
     this.route = init.route;
     this.family = init.family;

@@ -83,6 +83,19 @@ function describeNetworkError(e: unknown): string {
   return parts.length > 0 ? parts.join(' <- ') : String(e);
 }
 
+/** Failures that happen before a byte of the request leaves: nothing can have been applied. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL']);
+
+function neverSent(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur instanceof Error; i++) {
+    const code = (cur as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT.has(code)) return true;
+    cur = cur.cause;
+  }
+  return false;
+}
+
 function snippet(text: string): string {
   const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
@@ -155,6 +168,8 @@ export function createTransport(opts: TransportOptions): Transport {
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const started = performance.now();
 
+    // A write that got no readable answer may still have been applied: that is `unknown`, not a failure.
+    const write = req.method !== 'GET';
     let status: number | null = null;
     let text: string;
     let resHeaders: Headers;
@@ -166,9 +181,14 @@ export function createTransport(opts: TransportOptions): Transport {
       resHeaders = res.headers;
       text = await res.text();
     } catch (e) {
-      if (timeout.aborted) return fail(req, started, 'transient', status, `timed out after ${opts.timeoutMs} ms`);
-      if (req.signal?.aborted) return fail(req, started, 'transient', status, 'aborted by the caller');
-      return fail(req, started, 'transient', status, `network error: ${describeNetworkError(e)}`);
+      // Only a 2xx, or no status at all after the request may have gone out, leaves a write in doubt.
+      const doubt = write && (status === null ? !neverSent(e) : status >= 200 && status < 300);
+      const outcome: ErrorOutcome = doubt ? 'unknown' : 'transient';
+      const landed = doubt ? '; the write may have been applied' : '';
+      if (timeout.aborted) return fail(req, started, outcome, status, `timed out after ${opts.timeoutMs} ms${landed}`);
+      if (req.signal?.aborted) return fail(req, started, outcome, status, `aborted by the caller${landed}`);
+      const cut = status === null ? 'network error' : 'answer cut off';
+      return fail(req, started, outcome, status, `${cut}: ${describeNetworkError(e)}${landed}`);
     }
 
     const now = Date.now();
@@ -187,12 +207,22 @@ export function createTransport(opts: TransportOptions): Transport {
     const isObject = typeof envelope === 'object' && envelope !== null && !Array.isArray(envelope);
     const success = isObject && (envelope as Record<string, unknown>).success === true;
 
-    if (status >= 200 && status < 300 && success) {
+    const is2xx = status >= 200 && status < 300;
+    if (is2xx && success) {
       const env = envelope as Record<string, unknown>;
-      const problem = req.expect?.(env.result, env.result_info) ?? null;
-      if (problem !== null) return fail(req, started, 'unexpected', status, `malformed result: ${problem}`);
+      const problem = !('result' in env) ? 'success without a result' : (req.expect?.(env.result, env.result_info) ?? null);
+      if (problem !== null) {
+        if (write) return fail(req, started, 'unknown', status, `malformed result: ${problem}; the write may have been applied`);
+        return fail(req, started, 'unexpected', status, `malformed result: ${problem}`);
+      }
       report(req, status, 'ok', started);
       return { status, result: env.result, resultInfo: env.result_info };
+    }
+    // A 2xx to a write that says neither success nor failure in a readable way: Cloudflare took the
+    // request, and nothing says it did not apply it.
+    if (is2xx && write && (jsonError || !isObject || typeof (envelope as Record<string, unknown>).success !== 'boolean')) {
+      const what = jsonError ? `non-JSON body: ${snippet(text)}` : !isObject ? (text === '' ? 'empty body' : 'body is not a Cloudflare v4 envelope') : 'envelope without success';
+      return fail(req, started, 'unknown', status, `unreadable answer (${what}); the write may have been applied`);
     }
 
     // success:false (or no envelope) under a 2xx is not something this API documents: only known codes

@@ -55,6 +55,10 @@ export interface RequestInfo {
   durationMs: number;
 }
 
+/**
+ * What a call came to. `unknown` is a write whose effect cannot be known: a 2xx whose body cannot be
+ * read, or no answer after the request may have gone out (timeout, cut connection). It may have landed.
+ */
 export type Outcome =
   | 'ok'
   | 'rate_limited'
@@ -64,7 +68,8 @@ export type Outcome =
   | 'auth'
   | 'transient'
   | 'no_route'
-  | 'unexpected';
+  | 'unexpected'
+  | 'unknown';
 
 /**
  * A list entry the client could not turn into a Mapping (bad IP, unknown vendor, missing region).

@@ -33,11 +33,11 @@ export const v1: FamilyWire = {
       zoneId,
       family: 'v1',
       signal,
-      // value is null-ish only when the rule record is gone, which the docs show as [] but an empty
-      // setting could plausibly render as null.
-      expect: (r) => (!isRecord(r) ? 'not a setting object' : Array.isArray(r.value) || r.value === null ? null : 'value is not a list'),
+      // The docs show an emptied zone as `value: []`. Anything else (null included) says nothing about
+      // what the zone holds, and read as empty it would let the planner forget every mapping it owns.
+      expect: (r) => (!isRecord(r) ? 'not a setting object' : Array.isArray(r.value) ? null : `value is ${r.value === null ? 'null' : 'not a list'}`),
     });
-    return (value(res.result) as unknown[] | null) ?? [];
+    return value(res.result) as unknown[];
   },
 
   async upsert(send, zoneId, item, signal) {

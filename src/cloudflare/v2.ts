@@ -20,6 +20,22 @@ export const PER_PAGE = 100;
 /** 100,000 mappings: far past the 3,500 cap; a server that never sends an empty page stops here. */
 export const MAX_PAGES = 1000;
 
+/**
+ * `result_info` is required on list pages (OpenAPI: count, page, per_page, total_count, total_pages, all
+ * integers). A page without it, or one that is not the page asked for or does not count what it holds,
+ * may be a cut or rewritten answer: an empty one would end the walk and read as "no more mappings".
+ */
+export function pageInfoProblem(info: unknown, page: number, length: number): string | null {
+  if (!isRecord(info)) return 'list page has no result_info';
+  for (const k of ['count', 'page', 'per_page', 'total_count'] as const) {
+    if (typeof info[k] !== 'number' || !Number.isInteger(info[k]) || info[k] < 0) return `list page result_info.${k} is not a count`;
+  }
+  if (info.total_pages !== undefined && !(typeof info.total_pages === 'number' && Number.isInteger(info.total_pages))) return 'list page result_info.total_pages is not a count';
+  if (info.page !== page) return `list page ${page} came back as page ${String(info.page)}`;
+  if (info.count !== length) return `list page holds ${length} entries but result_info.count says ${String(info.count)}`;
+  return null;
+}
+
 export const v2: FamilyWire = {
   family: 'v2',
   routes: ROUTES,
@@ -42,7 +58,7 @@ export const v2: FamilyWire = {
         zoneId,
         family: 'v2',
         signal,
-        expect: (r) => (Array.isArray(r) ? null : 'list result is not an array'),
+        expect: (r, info) => (Array.isArray(r) ? pageInfoProblem(info, page, r.length) : 'list result is not an array'),
       });
       const entries = res.result as unknown[];
       if (entries.length === 0) return all;

@@ -46,7 +46,8 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       if (final) {
         await ctx.state.recordBatch(d.planId, { ...base, sent: d.items.length, error: err.message });
-        ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'failed' }, d.items.length);
+        // `unknown`: the items may have landed; the next list read settles them (counted apart from refusals).
+        ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: err.outcome === 'unknown' ? 'unknown' : 'failed' }, d.items.length);
       }
       if (!err.retryable) throw new UnrecoverableError(err.message);
       throw err;
@@ -66,9 +67,10 @@ async function upsertBatch(ctx: PipelineContext, d: Extract<ApplyJob, { kind: 'u
   try {
     res = await ctx.cloudflare.upsertBatch(d.zoneId, d.items.map(({ ip, vendor, region }) => ({ ip, vendor, region })), signal);
   } catch (err) {
-    // A 4xx wrote nothing: restore the registry. After a 5xx or no answer the write may have landed:
-    // the pending entries stay, and the next plan decides from what Cloudflare holds.
-    if (err instanceof CloudflareApiError && err.status !== null && err.status < 500) await restore(ctx, d.zoneId, ips, before);
+    // A 4xx wrote nothing: restore the registry. After a 5xx, no answer, or an unreadable answer
+    // (`unknown`) the write may have landed: the pending entries stay, and the next plan settles them
+    // from Cloudflare's list (owned if it holds exactly this value, dropped otherwise).
+    if (err instanceof CloudflareApiError && err.outcome !== 'unknown' && err.status !== null && err.status < 500) await restore(ctx, d.zoneId, ips, before);
     throw err;
   }
   const ok = new Set(res.succeeded.map((m) => m.ip));

@@ -43,8 +43,12 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
         await pauseCloudflare(ctx, ms, 'rate limited while listing mappings');
         throw await handBack(job, token, ms);
       }
-      await ctx.state.recordError(`reconcile ${zoneId}`, err.message);
-      if (!err.retryable) throw new UnrecoverableError(err.message);
+      // Nothing is planned from a list that could not be read: an unreadable list is not an empty zone,
+      // and planning from it would forget every mapping the daemon owns there (tombstones included).
+      const message = `zone not reconciled, nothing planned or written: ${err.message}`;
+      await ctx.state.recordError(`reconcile ${zoneId}`, message);
+      log.error({ outcome: err.outcome, status: err.status, error: err.message }, 'zone not reconciled: Cloudflare answer unusable');
+      if (!err.retryable) throw new UnrecoverableError(message);
     }
     throw err;
   }

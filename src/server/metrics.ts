@@ -37,7 +37,7 @@ export class Metrics {
 
   readonly writeItems = new Counter({
     name: 'ors_write_items_total',
-    help: 'Mappings written or deleted, by zone, kind (upsert, delete) and result (ok, failed).',
+    help: 'Mappings written or deleted, by zone, kind (upsert, delete) and result (ok, failed, unknown: answer lost, settled from the next list read).',
     labelNames: ['zone', 'kind', 'result'] as const,
     registers: [this.registry],
   });

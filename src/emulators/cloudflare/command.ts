@@ -30,7 +30,10 @@ Admin API (no auth, not rate limited, not counted):
   POST /__emulator/reset                        back to the start-up state
   GET|PUT /__emulator/zones/{zone_id}/mappings  read / replace a zone ([{origin_ip, vendor, region}])
   GET|DELETE /__emulator/stats                  request counts by method, route, status
-  GET|PUT /__emulator/faults                    latencyMs, jitterMs, faultRate, dropRate, dropMode, retireV1, rateLimit
+  GET|PUT /__emulator/faults                    latencyMs, jitterMs, faultRate, dropRate, dropMode, retireV1, rateLimit,
+                                                listFault (garbled, truncated, not-found, no-result, null-result,
+                                                no-result-info, bad-result-info), writeFault (garbled, truncated,
+                                                late; the write is applied first)
 
 --seed FILE is JSON or YAML: { "<zone_id>": [ {origin_ip, vendor, region}, ... ] }
 --supported-regions FILE is the API's supported_regions result {obtained_codes, vendors} (JSON or YAML).

@@ -1,3 +1,4 @@
+import { LIST_FAULTS, WRITE_FAULTS, type ListFault, type WriteFault } from './answer-faults.ts';
 import { errors, type ApiError } from './errors.ts';
 
 export interface RateLimitPolicy {
@@ -15,6 +16,10 @@ export interface Knobs {
   dropMode: 'before' | 'after';
   retireV1: boolean;
   rateLimit: RateLimitPolicy | false;
+  /** How every list answer (v1 list, v2 pages) goes wrong while set; see answer-faults.ts. */
+  listFault: ListFault;
+  /** How every successful write answer goes wrong, after the write was applied; see answer-faults.ts. */
+  writeFault: WriteFault;
 }
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
@@ -25,6 +30,8 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   dropMode: 'before',
   retireV1: false,
   rateLimit: Object.freeze({ requests: 1200, windowSeconds: 300 }),
+  listFault: 'off',
+  writeFault: 'off',
 });
 
 const KNOB_KEYS = Object.keys(DEFAULT_KNOBS);
@@ -52,7 +59,14 @@ export function patchKnobs(current: Knobs, patch: unknown): Knobs {
     next.retireV1 = p.retireV1;
   }
   if (p.rateLimit !== undefined) next.rateLimit = rateLimit(p.rateLimit);
+  if (p.listFault !== undefined) next.listFault = oneOf('listFault', LIST_FAULTS, p.listFault);
+  if (p.writeFault !== undefined) next.writeFault = oneOf('writeFault', WRITE_FAULTS, p.writeFault);
   return next;
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], v: unknown): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
 }
 
 function nonNegative(name: string, v: unknown): number {

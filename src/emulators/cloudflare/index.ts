@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { close, listen } from '../http.ts';
 import type { AdminTarget } from './admin.ts';
+import type { ListFault, WriteFault } from './answer-faults.ts';
 import { resolveBehavior, type EmulatorBehavior } from './behavior.ts';
 import type { EmulatorState } from './context.ts';
 import { DEFAULT_KNOBS, patchKnobs, type Knobs, type RateLimitPolicy } from './faults.ts';
@@ -15,6 +16,7 @@ import { MappingStore } from './store.ts';
 import { RegionIndex, defaultSupportedRegions, parseSupportedRegions, type SupportedRegions } from './supported-regions.ts';
 import type { NewMapping } from './validate.ts';
 
+export type { ListFault, WriteFault } from './answer-faults.ts';
 export type { EmulatorBehavior } from './behavior.ts';
 export type { Knobs, RateLimitPolicy } from './faults.ts';
 export type { StatRow } from './stats.ts';
@@ -40,6 +42,10 @@ export interface CloudflareEmulatorOptions {
   /** Dropped before the request is processed (default), or after it was applied (the answer is lost). */
   dropMode?: 'before' | 'after';
   retireV1?: boolean;
+  /** Every list answer broken this way (see answer-faults.ts); default off. */
+  listFault?: ListFault;
+  /** Every successful write answer broken this way, after the write was applied; default off. */
+  writeFault?: WriteFault;
   seed?: Record<string, SeedMapping[]>;
   supportedRegions?: SupportedRegions; // the API's result object {obtained_codes, vendors}
   maxMappings?: number; // default 3500
@@ -51,7 +57,9 @@ export interface CloudflareEmulatorOptions {
   random?: () => number;
 }
 
-export type FaultPatch = Partial<Pick<CloudflareEmulatorOptions, 'latencyMs' | 'jitterMs' | 'faultRate' | 'dropRate' | 'dropMode' | 'retireV1' | 'rateLimit'>>;
+export type FaultPatch = Partial<
+  Pick<CloudflareEmulatorOptions, 'latencyMs' | 'jitterMs' | 'faultRate' | 'dropRate' | 'dropMode' | 'retireV1' | 'rateLimit' | 'listFault' | 'writeFault'>
+>;
 
 export interface CloudflareEmulator {
   readonly url: string; // base URL including /client/v4, e.g. http://127.0.0.1:4567/client/v4
@@ -90,6 +98,8 @@ export async function startCloudflareEmulator(opts: CloudflareEmulatorOptions = 
         dropMode: opts.dropMode,
         retireV1: opts.retireV1,
         rateLimit: opts.rateLimit,
+        listFault: opts.listFault,
+        writeFault: opts.writeFault,
       }).filter(([, v]) => v !== undefined),
     ),
   );

@@ -6,6 +6,7 @@ import { authenticate } from './auth.ts';
 import type { EmulatorState, RequestContext } from './context.ts';
 import { failed, ok, sendJson } from './envelope.ts';
 import { ApiError, errors } from './errors.ts';
+import { clientHangUp, isListRoute, sendBroken, shapeListEnvelope } from './answer-faults.ts';
 import { delayFor, injectedFault, shouldDrop, type Knobs } from './faults.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Router } from './router.ts';
@@ -37,6 +38,8 @@ export interface Runtime {
 export async function handleRequest(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const method = req.method ?? 'GET';
+  // Kept from the start: a request stream destroyed while its body is read (413) lets go of its socket.
+  const socket = req.socket;
   let path: string;
   let query: URLSearchParams;
   try {
@@ -63,18 +66,22 @@ export async function handleRequest(rt: Runtime, req: IncomingMessage, res: Serv
   const drop = (): void => {
     rt.stats.record(method, route, 0);
     rt.logger?.(`${method} ${path} dropped`);
-    req.socket.destroy();
+    socket.destroy();
   };
   const fail = (e: ApiError): void => {
     headers = { ...headers, ...e.headers };
     finish(e.status, failed(e.errors));
   };
 
+  // The body is read before the latency, as an edge takes the whole request before answering: a client
+  // that times out during the latency has still sent a write the handler then applies.
+  const body = readRaw(req);
+  await body;
   try {
     const wait = delayFor(knobs, rt.random);
     if (wait > 0) await sleep(wait);
 
-    const auth = authenticate(req.headers, rt.tokens, req.socket.remoteAddress ?? 'unknown');
+    const auth = authenticate(req.headers, rt.tokens, socket.remoteAddress ?? 'unknown');
     const limit = rt.limiter()?.hit(auth.key);
     if (limit) headers = { ...limit.headers };
     if (limit && !limit.allowed) return fail(errors.rateLimited(limit.retryAfter));
@@ -86,15 +93,32 @@ export async function handleRequest(rt: Runtime, req: IncomingMessage, res: Serv
     if (knobs.dropMode === 'before' && shouldDrop(knobs, rt.random)) return drop();
     const fault = injectedFault(knobs, rt.random);
     if (fault) return fail(fault);
+    const list = isListRoute(method, route);
+    if (list && knobs.listFault === 'not-found') return fail(errors.notFound());
 
-    const reply = await match.route.handle(context(rt.state, req, match.params, query));
+    const reply = await match.route.handle(context(rt.state, match.params, query, body));
     if (knobs.dropMode === 'after' && shouldDrop(knobs, rt.random)) return drop();
     const messages: Array<{ code: number; message: string }> = [];
     if (family === 'v1' && rt.state.behavior.v1DeprecationNotice) {
       messages.push({ code: 1000, message: 'Deprecated: use /zones/{zone_id}/origin/cloud_regions; /cache/origin_cloud_regions ends 2026-10-01.' });
       headers = { ...headers, Deprecation: 'true', Sunset: V1_SUNSET };
     }
-    finish(reply.status ?? 200, ok(reply.result, { messages, ...(reply.result_info ? { result_info: reply.result_info } : {}) }));
+    const status = reply.status ?? 200;
+    const envelope = ok(reply.result, { messages, ...(reply.result_info ? { result_info: reply.result_info } : {}) });
+    // Answer faults: the handler has run, so a faulty write answer is "applied, answer lost".
+    const broken = list ? knobs.listFault : method !== 'GET' && status < 300 ? knobs.writeFault : 'off';
+    if (broken === 'garbled' || broken === 'truncated') {
+      rt.stats.record(method, route, status);
+      rt.logger?.(`${method} ${path} ${status} ${broken}`);
+      return sendBroken(socket, res, broken, status, envelope, headers);
+    }
+    if (broken === 'late' && (await clientHangUp(res))) {
+      rt.stats.record(method, route, 0);
+      rt.logger?.(`${method} ${path} applied, client gone before the answer`);
+      return;
+    }
+    const shaped = list && family ? shapeListEnvelope(knobs.listFault, family, envelope) : undefined;
+    finish(status, shaped ?? envelope);
   } catch (e) {
     if (e instanceof ApiError) return fail(e);
     // A bug in the emulator still answers (500) instead of leaving the client hanging; the message has no secrets.
@@ -103,24 +127,34 @@ export async function handleRequest(rt: Runtime, req: IncomingMessage, res: Serv
   }
 }
 
-function context(state: EmulatorState, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RequestContext {
+type RawBody = { text: string } | { error: unknown };
+
+/** The whole request body, or why it could not be read (kept for the handler, which decides what it means). */
+async function readRaw(req: IncomingMessage): Promise<RawBody> {
+  try {
+    return { text: await readBody(req, BODY_LIMIT) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function context(state: EmulatorState, params: Record<string, string>, query: URLSearchParams, raw: Promise<RawBody>): RequestContext {
   let parsed: Promise<unknown> | undefined;
   return {
     state,
     params,
     query,
-    body: () => (parsed ??= parseBody(req)),
+    body: () => (parsed ??= parseBody(raw)),
   };
 }
 
-async function parseBody(req: IncomingMessage): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readBody(req, BODY_LIMIT);
-  } catch (e) {
-    if (e instanceof BodyTooLarge) throw errors.bodyTooLarge(BODY_LIMIT);
-    throw e;
+async function parseBody(raw: Promise<RawBody>): Promise<unknown> {
+  const r = await raw;
+  if ('error' in r) {
+    if (r.error instanceof BodyTooLarge) throw errors.bodyTooLarge(BODY_LIMIT);
+    throw r.error;
   }
+  const text = r.text;
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
