@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createConnector } from '../../connectors/index.ts';
 import type { Connector } from '../../connectors/connector.ts';
@@ -8,7 +7,7 @@ import { createCloudflareClient, type CloudflareClient } from '../cloudflare/cli
 import type { Config } from '../config/load.ts';
 import { Metrics } from '../server/metrics.ts';
 import { StateStore } from '../state/store.ts';
-import { redactUrl } from '../state/redis-url.ts';
+import { connectRedis, type RedisClient } from '../state/redis-connection.ts';
 import { applyProcessor } from './apply.ts';
 import type { PipelineContext, PipelineEvents } from './context.ts';
 import { processCycle } from './cycle.ts';
@@ -36,7 +35,7 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   ctx: PipelineContext;
-  redis: Redis;
+  redis: RedisClient;
   workers: Worker[];
   /** Adds a cycle job; resyncs of the same zones coalesce (one running, at most one waiting). */
   enqueueCycle(data: CycleJob): Promise<Job<CycleJob>>;
@@ -44,23 +43,12 @@ export interface Runtime {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Connects to Redis with a clear error instead of BullMQ's endless reconnect loop when it is not there. */
-export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
-  redis.on('error', () => {}); // reported below or by the caller; ioredis reconnects on its own afterwards
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
-  }
-  return redis;
-}
+/** Moved to the module that builds every Redis client; kept here for the callers that import it from the runtime. */
+export { connectRedis } from '../state/redis-connection.ts';
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis);
   const state = new StateStore(redis, config.redis.prefix);
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
   const metrics = opts.metrics ?? new Metrics();
