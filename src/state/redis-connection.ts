@@ -98,5 +98,11 @@ export async function connectRedis(s: RedisSettings, timeoutMs = 5000): Promise<
   } finally {
     clearTimeout(timer);
   }
+  // Pointed at one node of a cluster, everything would fail later with MOVED; say so now. (INFO may be
+  // renamed away on managed services: then there is nothing to tell.)
+  if (s.mode !== 'cluster' && /^cluster_enabled:1/m.test(await redis.info('cluster').catch(() => ''))) {
+    redis.disconnect();
+    throw new Error(`${describeRedis(s)} is a Redis Cluster node: list the nodes under redis.cluster.nodes (single-node clients get MOVED for most keys)`);
+  }
   return redis;
 }
