@@ -24,7 +24,8 @@ export async function freePort(): Promise<number> {
 /** A redis-server (or Sentinel) process started by us, listening on a port. */
 export interface RedisProcess {
   port: number;
-  stop(): Promise<void>;
+  /** SIGTERM by default; tests pass SIGKILL to make a server vanish without a goodbye. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -63,10 +64,10 @@ export async function spawnRedis(args: string[], port: number, opts: { binary?: 
   child.removeAllListeners('exit');
   return {
     port,
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.kill(signal);
         await exited;
       }
     },
