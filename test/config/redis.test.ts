@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { describeRedis } from '../../src/state/redis-connection.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const base = `
 cloudflare:
@@ -85,5 +86,19 @@ describe('configuration: redis', () => {
     const pw = await parseConfig(`${base}redis: { cluster: { nodes: ["10.0.0.1:7000"] }, prefix: "{ors}", password: pasted }\n`, '/x.yaml', env);
     expect(pw.warnings).toEqual([expect.stringMatching(/^redis\.password is written inline/)]);
     expect(await issues('{ url: "redis://:a@h:6379", password: b }')).toEqual(['redis.password: the url already carries a password: give it in one place']);
+  });
+
+  it('validate exits 2 naming the key, for the file and for $REDIS_URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ors-cfg-'));
+    const file = join(dir, 'config.yaml');
+    await writeFile(file, `${base}redis: { url: "redis://:hunter2@10.0.0.1:6379,10.0.0.2:6379" }\n`);
+    const bad = await runCli(['validate', '--config', file], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('redis.url: one host only');
+    expect(bad.stderr + bad.stdout).not.toContain('hunter2');
+    await writeFile(file, base);
+    const badEnv = await runCli(['validate', '--config', file], { env: { ...env, REDIS_URL: 'redis://10.0.0.1:6379/x' } });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toContain('REDIS_URL (environment): the path is the database number');
   });
 });
