@@ -50,7 +50,7 @@ export function registerHistory(program: Command): void {
       }
       const { connectRedis } = await import('../pipeline/runtime.ts');
       const { AuditLog } = await import('../state/audit.ts');
-      const redis = await connectRedis(config.redis.url);
+      const redis = await connectRedis(config.redis);
       try {
         const log = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
         const records = (await Promise.all(zones.map((z) => log.query({ zoneId: z.id, since, limit, ...(ip ? { ip } : {}) })))).flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));

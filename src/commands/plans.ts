@@ -12,7 +12,7 @@ async function withState<T>(opts: GlobalOptions, fn: (state: StateStore, config:
   const config = await loadConfigFor(opts);
   const { connectRedis } = await import('../pipeline/runtime.ts');
   const { StateStore } = await import('../state/store.ts');
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis);
   try {
     return await fn(new StateStore(redis, config.redis.prefix), config);
   } finally {

@@ -21,7 +21,7 @@ after a loss. The document holds no secrets (no tokens, no keys): IPs, vendors, 
       const { connectRedis } = await import('../pipeline/runtime.ts');
       const { exportState } = await import('../state/backup.ts');
       cliLogger(config, opts);
-      const redis = await connectRedis(config.redis.url);
+      const redis = await connectRedis(config.redis);
       try {
         const doc = await exportState(redis, config.redis.prefix);
         const text = JSON.stringify(doc) + '\n';
@@ -59,7 +59,7 @@ Exit codes: 0 imported, 1 errors (Redis), 2 malformed document, unreadable file,
       } catch (err) {
         throw new CliError(`${file}: ${err instanceof SyntaxError ? `not JSON: ${err.message}` : (err as Error).message}`, EXIT.usage);
       }
-      const redis = await connectRedis(config.redis.url);
+      const redis = await connectRedis(config.redis);
       try {
         const r = await importState(redis, config.redis.prefix, doc, opts.force ? { force: true } : {}).catch((err: unknown) => {
           throw err instanceof BackupError ? new CliError(err.message, EXIT.usage) : err;

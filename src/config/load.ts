@@ -4,16 +4,18 @@ import { load, YAMLException } from 'js-yaml';
 import type { ConnectorConfig } from '../../connectors/index.ts';
 import type { ApiMode } from '../cloudflare/types.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
+import type { HostPort, RedisSettings } from '../state/redis-connection.ts';
+import { redisUrlProblem } from '../state/redis-url.ts';
 import { expandEnv } from './env.ts';
 import { ConfigError, keyPath } from './errors.ts';
-import { configSchema } from './schema.ts';
+import { configSchema, type RawConfig } from './schema.ts';
 import { Secret } from './secret.ts';
 
 export interface Config {
   /** Absolute path of the file read, and its folder (relative paths in it resolve against the folder). */
   file: string;
   dir: string;
-  redis: { url: string; prefix: string };
+  redis: RedisSettings;
   cloudflare: {
     apiBase: string;
     auth: { token: Secret } | { email: string; key: Secret };
@@ -126,6 +128,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const token = await secret('cloudflare.token', c.cloudflare.token, c.cloudflare.tokenFile, 'CLOUDFLARE_API_TOKEN');
   const key = await secret('cloudflare.key', c.cloudflare.key, c.cloudflare.keyFile, 'CLOUDFLARE_API_KEY');
   const adminToken = await secret('server.token', c.server.token, c.server.tokenFile, 'ORS_ADMIN_TOKEN');
+  const redisPassword = await secret('redis.password', c.redis.password, c.redis.passwordFile, 'REDIS_PASSWORD');
+  const sentinelPassword = await secret('redis.sentinelPassword', c.redis.sentinelPassword, c.redis.sentinelPasswordFile, 'REDIS_SENTINEL_PASSWORD');
+  const redis = redisSettings(c.redis, env, { password: redisPassword, sentinelPassword, urlFromEnv: expanded.fromEnv.has('redis.url'), file }, issues, warnings);
   if (issues.length > 0) throw new ConfigError(issues, file);
 
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(c.server.listen)!;
@@ -136,7 +141,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   return {
     file,
     dir,
-    redis: { url: env.REDIS_URL || c.redis.url, prefix: c.redis.prefix },
+    redis: redis!,
     cloudflare: {
       apiBase: c.cloudflare.apiBase.replace(/\/+$/, ''),
       auth: token ? { token } : { email: c.cloudflare.email!, key: key ?? notLoaded },
@@ -160,4 +165,55 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     log: c.log,
     warnings,
   };
+}
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** The redis section as the connection module takes it; REDIS_URL (environment) replaces a single node's url. */
+function redisSettings(
+  r: RawConfig['redis'],
+  env: NodeJS.ProcessEnv,
+  extra: { password: Secret | undefined; sentinelPassword: Secret | undefined; urlFromEnv: boolean; file: string },
+  issues: string[],
+  warnings: string[],
+): RedisSettings | undefined {
+  const auth = { ...(r.username !== undefined ? { username: r.username } : {}), ...(extra.password ? { password: extra.password } : {}) };
+  const nodes = (list: Array<string | HostPort>): HostPort[] =>
+    list.map((n) => {
+      if (typeof n !== 'string') return n;
+      const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(n)!;
+      return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+    });
+  const badPort = (list: Array<string | HostPort>, key: string) =>
+    nodes(list).forEach((n, i) => {
+      if (n.port < 1 || n.port > 65535) issues.push(`${key}[${i}]: port ${n.port} is out of range`);
+    });
+  const fromEnv = env.REDIS_URL || undefined;
+  if (r.cluster !== undefined || r.sentinels !== undefined) {
+    if (fromEnv) warnings.push(`REDIS_URL is set in the environment but ignored: ${extra.file} configures redis.${r.cluster ? 'cluster' : 'sentinels'}`);
+    if (r.cluster !== undefined) {
+      badPort(r.cluster.nodes, 'redis.cluster.nodes');
+      return { mode: 'cluster', nodes: nodes(r.cluster.nodes), tls: r.tls ?? false, prefix: r.prefix, ...auth };
+    }
+    badPort(r.sentinels!, 'redis.sentinels');
+    return {
+      mode: 'sentinel',
+      sentinels: nodes(r.sentinels!),
+      name: r.name!,
+      db: r.db ?? 0,
+      tls: r.tls ?? false,
+      prefix: r.prefix,
+      ...auth,
+      ...(r.sentinelUsername !== undefined ? { sentinelUsername: r.sentinelUsername } : {}),
+      ...(extra.sentinelPassword ? { sentinelPassword: extra.sentinelPassword } : {}),
+    };
+  }
+  if (fromEnv) {
+    const problem = redisUrlProblem(fromEnv);
+    if (problem) issues.push(`REDIS_URL (environment): ${problem}`);
+    return { mode: 'single', url: fromEnv, prefix: r.prefix, ...auth };
+  }
+  const url = r.url ?? DEFAULT_REDIS_URL;
+  if (!extra.urlFromEnv && new URL(url).password !== '') warnings.push(`redis.url carries a password inline in ${extra.file}; use \${REDIS_URL}, or redis.passwordFile, so the secret stays out of the file`);
+  return { mode: 'single', url, prefix: r.prefix, ...auth };
 }

@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { connectorConfigSchema } from '../../connectors/index.ts';
 import { VENDORS } from '../model/index.ts';
+import { redisUrlProblem } from '../state/redis-url.ts';
 import { parseDuration } from './duration.ts';
 
 const duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
@@ -88,16 +89,72 @@ export const cloudflareSchema = z
     if (key && c.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'required with key / keyFile (the global API key needs the account email)' });
   });
 
+const hostPort = z.union(
+  [
+    z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s,/[\]]+):\d{1,5}$/, 'host:port (e.g. 10.0.0.5:6379) or {host, port}'),
+    z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65535) }),
+  ],
+  { error: 'host:port (e.g. 10.0.0.5:6379) or {host, port}' },
+);
+
+/** The first {…} of a key decides its Redis Cluster slot; an empty {} does not count. */
+export function hashTag(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
+/**
+ * One Redis node (`url`), a Redis Cluster (`cluster.nodes`) or a Sentinel-monitored master (`sentinels`
+ * + `name`). What ioredis would accept and then fail on at every command is rejected here, naming the key.
+ */
+export const redisSchema = z
+  .strictObject({
+    url: z.string().optional(),
+    cluster: z.strictObject({ nodes: z.array(hostPort).min(1, 'at least one node (host:port)') }).optional(),
+    sentinels: z.array(hostPort).min(1, 'at least one Sentinel (host:port)').optional(),
+    /** The master group name Sentinel monitors (`sentinel monitor <name> …`). */
+    name: z.string().min(1).optional(),
+    db: z.int().min(0).optional(),
+    username: z.string().min(1).optional(),
+    password: secretRef.optional(),
+    passwordFile: z.string().optional(),
+    sentinelUsername: z.string().min(1).optional(),
+    sentinelPassword: secretRef.optional(),
+    sentinelPasswordFile: z.string().optional(),
+    tls: z.boolean().optional(),
+    prefix: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - and {} (a hash tag for Redis Cluster)').default('ors'),
+  })
+  .superRefine((r, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const modes = [r.url !== undefined && 'url', r.cluster !== undefined && 'cluster', r.sentinels !== undefined && 'sentinels'].filter((m) => m !== false);
+    if (modes.length > 1) issue(modes[1]!, `give one of url, cluster or sentinels, not ${modes.join(' and ')}`);
+    if (r.url !== undefined) {
+      const problem = redisUrlProblem(r.url);
+      if (problem) issue('url', problem);
+      else if (new URL(r.url).password !== '' && (r.password !== undefined || r.passwordFile !== undefined)) issue('password', 'the url already carries a password: give it in one place');
+      if (r.tls !== undefined) issue('tls', 'with url, use rediss:// for TLS');
+      if (r.db !== undefined) issue('db', 'with url, the database is the URL path (redis://host:6379/2)');
+    }
+    if (r.password !== undefined && r.passwordFile !== undefined) issue('passwordFile', 'give password or passwordFile, not both');
+    if (r.sentinelPassword !== undefined && r.sentinelPasswordFile !== undefined) issue('sentinelPasswordFile', 'give sentinelPassword or sentinelPasswordFile, not both');
+    if (r.sentinels !== undefined && r.name === undefined) issue('name', 'required with sentinels: the master name Sentinel monitors (sentinel monitor <name> …)');
+    if (r.sentinels === undefined) {
+      for (const k of ['name', 'sentinelUsername', 'sentinelPassword', 'sentinelPasswordFile'] as const) if (r[k] !== undefined) issue(k, 'only with sentinels');
+    }
+    if (r.cluster !== undefined) {
+      // BullMQ's Lua scripts and our MULTIs touch many keys at once; Redis Cluster runs them only when all
+      // keys hash to one slot, which a {hash tag} in the shared prefix guarantees (docs.bullmq.io/patterns/redis-cluster).
+      if (hashTag(r.prefix) === null) issue('prefix', `needs a hash tag with redis.cluster, e.g. "{${r.prefix.replace(/[{}]/g, '') || 'ors'}}": every key of a queue must be in one Redis Cluster slot`);
+      if (r.db !== undefined && r.db !== 0) issue('db', 'Redis Cluster has only database 0');
+    }
+  });
+
 const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
 
 export const configSchema = z
   .strictObject({
-    redis: z
-      .strictObject({
-        url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-        prefix: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - and {} (a hash tag for Redis Cluster)').default('ors'),
-      })
-      .prefault({}),
+    redis: redisSchema.prefault({}),
     cloudflare: cloudflareSchema,
     zones: z.array(zoneSchema).min(1, 'at least one zone'),
     connectors: z.array(connectorConfigSchema).min(1, 'at least one connector'),

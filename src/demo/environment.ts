@@ -3,7 +3,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { load as parse } from 'js-yaml';
 import { startAwsFake } from '../emulators/aws/index.ts';
 import { startAzureFake } from '../emulators/azure/index.ts';
@@ -13,6 +12,7 @@ import { loadInventoryFile } from '../emulators/inventory.ts';
 import { writeOciTestCredentials } from '../emulators/oci/credentials.ts';
 import { startOciFake } from '../emulators/oci/index.ts';
 import { startPrivateRedis } from '../state/private-redis.ts';
+import { createRedisClient } from '../state/redis-connection.ts';
 import { redactUrl } from '../state/redis-url.ts';
 
 export const DEMO_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -42,7 +42,7 @@ async function demoRedis(): Promise<{ url: string; label: string; prefix: string
     label: `${label} (keys under ${prefix}:*, removed at the end)`,
     prefix,
     async close() {
-      const r = new Redis(url, { maxRetriesPerRequest: 1 });
+      const r = createRedisClient({ mode: 'single', url, prefix }, { maxRetriesPerRequest: 1 });
       let cursor = '0';
       do {
         const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -53,7 +53,7 @@ async function demoRedis(): Promise<{ url: string; label: string; prefix: string
     },
   });
   if (process.env.REDIS_URL) return shared(process.env.REDIS_URL, `REDIS_URL ${redactUrl(process.env.REDIS_URL)}`);
-  const probe = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = createRedisClient({ mode: 'single', url: 'redis://127.0.0.1:6379', prefix }, { connectTimeoutMs: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
   const answers = await probe
     .connect()

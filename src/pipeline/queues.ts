@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/redis-connection.ts';
 import { QUEUES, type ApplyJob, type CycleJob, type DiscoverJob, type ReconcileJob } from './jobs.ts';
 
 export interface Queues {
@@ -23,7 +23,7 @@ export function defaultJobOptions(applyAttempts: number): Record<keyof Queues, J
   };
 }
 
-export function createQueues(connection: Redis, prefix: string, applyAttempts: number): Queues {
+export function createQueues(connection: RedisClient, prefix: string, applyAttempts: number): Queues {
   const opts = defaultJobOptions(applyAttempts);
   const q = <T>(name: keyof Queues) => new Queue<T>(QUEUES[name], { connection, prefix, defaultJobOptions: opts[name] });
   return {

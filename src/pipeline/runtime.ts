@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createConnector } from '../../connectors/index.ts';
 import type { Connector } from '../../connectors/connector.ts';
@@ -10,7 +9,7 @@ import { Metrics } from '../server/metrics.ts';
 import { AuditLog } from '../state/audit.ts';
 import { StateEpoch } from '../state/epoch.ts';
 import { StateStore } from '../state/store.ts';
-import { redactUrl } from '../state/redis-url.ts';
+import { connectRedis, type RedisClient } from '../state/redis-connection.ts';
 import { applyProcessor } from './apply.ts';
 import type { PipelineContext, PipelineEvents } from './context.ts';
 import type { DryRunContext } from './dry-run.ts';
@@ -46,7 +45,7 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   ctx: PipelineContext;
-  redis: Redis;
+  redis: RedisClient;
   workers: Worker[];
   /** Adds a cycle job; resyncs of the same zones coalesce (one running, at most one waiting). */
   enqueueCycle(data: CycleJob): Promise<Job<CycleJob>>;
@@ -54,27 +53,16 @@ export interface Runtime {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Connects to Redis with a clear error instead of BullMQ's endless reconnect loop when it is not there. */
-export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
-  redis.on('error', () => {}); // reported below or by the caller; ioredis reconnects on its own afterwards
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
-  }
-  return redis;
-}
+/** Moved to the module that builds every Redis client; kept here for the callers that import it from the runtime. */
+export { connectRedis } from '../state/redis-connection.ts';
 
 /**
  * What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being
  * written; only an `active` runtime (workers, or a dry run) builds connectors and a real Cloudflare client.
  */
-async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: Redis; stop: AbortController }> {
+async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: RedisClient; stop: AbortController }> {
   const { config, logger } = opts;
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis);
   const state = new StateStore(redis, config.redis.prefix);
   const epoch = new StateEpoch(redis, config.redis.prefix, witness());
   const metrics = opts.metrics ?? new Metrics();
@@ -111,7 +99,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
   return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, stop };
 }
 
-async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: Redis }): Promise<void> {
+async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: RedisClient }): Promise<void> {
   await Promise.all([...parts.connectors.values()].map(async (c) => c.close?.()));
   await parts.redis.quit().catch(() => parts.redis.disconnect());
 }

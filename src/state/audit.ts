@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 
 /** One item of one write request that reached Cloudflare, as `history` shows it. */
 export interface AuditRecord {
@@ -43,12 +43,12 @@ const FIELDS = ['k', 'ip', 'v', 'r', 'o', 'e', 'p', 'b', 't', 'ev'] as const;
  * sweeper. Reads go newest first from the stream's own time-ordered ids.
  */
 export class AuditLog {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly p: string;
   private readonly retentionMs: number;
   private readonly maxRecords: number;
 
-  constructor(redis: Redis, prefix: string, opts: { retentionMs: number; maxRecords: number }) {
+  constructor(redis: RedisClient, prefix: string, opts: { retentionMs: number; maxRecords: number }) {
     this.redis = redis;
     this.p = `${prefix}:state:audit:`;
     this.retentionMs = opts.retentionMs;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 
 export const BACKUP_FORMAT = 'origin-region-sync/state';
@@ -54,7 +54,7 @@ function rule(key: string) {
 }
 
 /** Every state key a restore needs, as one JSON-ready document. Reads only. */
-export async function exportState(redis: Redis, prefix: string, now = new Date()): Promise<StateDocument> {
+export async function exportState(redis: RedisClient, prefix: string, now = new Date()): Promise<StateDocument> {
   const base = `${prefix}:state:`;
   const names = (await scanAll(redis, base)).map((k) => k.slice(base.length)).filter((k) => rule(k)).sort();
   const keys: StateDocument['keys'] = {};
@@ -118,7 +118,7 @@ export interface ImportResult {
  * record and error list) is refused unless `force`: then its state keys are replaced by the document's
  * (nothing merged), except its epoch and loss record, which running daemons rely on.
  */
-export async function importState(redis: Redis, prefix: string, doc: StateDocument, opts: { force?: boolean } = {}): Promise<ImportResult> {
+export async function importState(redis: RedisClient, prefix: string, doc: StateDocument, opts: { force?: boolean } = {}): Promise<ImportResult> {
   const base = `${prefix}:state:`;
   const existing = (await scanAll(redis, base)).map((k) => k.slice(base.length)).filter((k) => rule(k));
   const occupied = existing.filter((k) => !KEEP_ON_TARGET.has(k) && k !== 'errors' && !k.endsWith(':recovery'));
@@ -145,7 +145,7 @@ export async function importState(redis: Redis, prefix: string, doc: StateDocume
   return { written: names.length, replaced: drop.length, kept };
 }
 
-async function scanAll(redis: Redis, base: string): Promise<string[]> {
+async function scanAll(redis: RedisClient, base: string): Promise<string[]> {
   const out: string[] = [];
   let cursor = '0';
   do {

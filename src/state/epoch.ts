@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 
 /** The id of one life of the daemon's Redis state: written once, at the first start on an empty Redis. */
 export interface Epoch {
@@ -56,13 +56,13 @@ return 1`;
  * Redis for a fresh install.
  */
 export class StateEpoch {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly p: string;
   private readonly by: string;
   /** The epoch this process saw last: its memory survives the Redis that lost it. */
   private seen: Epoch | undefined;
 
-  constructor(redis: Redis, prefix: string, by: string) {
+  constructor(redis: RedisClient, prefix: string, by: string) {
     this.redis = redis;
     this.p = `${prefix}:state:`;
     this.by = by;

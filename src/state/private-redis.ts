@@ -21,15 +21,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A redis-server (or Sentinel) process started by us, listening on a port. */
+export interface RedisProcess {
+  port: number;
+  /** SIGTERM by default; tests pass SIGKILL to make a server vanish without a goodbye. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
 /**
- * Starts a throwaway redis-server on a free port in a temporary folder (tests, demo, benchmarks).
- * Configured as BullMQ requires in production (noeviction); nothing persisted.
+ * Spawns redis-server with these arguments and waits until it accepts connections on the port. Shared by
+ * the single private server below and the test setups that build a Redis Cluster or a Sentinel group.
  */
-export async function startPrivateRedis(opts: { binary?: string } = {}): Promise<PrivateRedis> {
+export async function spawnRedis(args: string[], port: number, opts: { binary?: string } = {}): Promise<RedisProcess> {
   const binary = opts.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
-  const dir = await mkdtemp(join(tmpdir(), 'ors-redis-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,13 +63,33 @@ export async function startPrivateRedis(opts: { binary?: string } = {}): Promise
   });
   child.removeAllListeners('exit');
   return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
+    port,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.kill(signal);
         await exited;
       }
+    },
+  };
+}
+
+/**
+ * Starts a throwaway redis-server on a free port in a temporary folder (tests, demo, benchmarks).
+ * Configured as BullMQ requires in production (noeviction); nothing persisted.
+ */
+export async function startPrivateRedis(opts: { binary?: string } = {}): Promise<PrivateRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'ors-redis-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'];
+  const server = await spawnRedis(args, port, opts).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import type { Origin, Skipped } from '../model/index.ts';
 import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
@@ -99,10 +99,10 @@ function snapshotAfter(result: ScanResult, at: number): { scan: StoredScan; comp
  * one Redis Cluster slot with the queues).
  */
 export class StateStore {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly p: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.redis = redis;
     this.p = `${prefix}:state:`;
   }

@@ -38,7 +38,7 @@ describe('configuration', () => {
     expect(c.cloudflare).toMatchObject({ apiBase: 'https://api.cloudflare.com/client/v4', api: 'auto', rateLimit: { requests: 1200, perSeconds: 300 }, timeoutMs: 30_000 });
     expect(c.schedule).toEqual({ reconcileEveryMs: 300_000, maxScanAgeMs: 900_000, discoverTimeoutMs: 300_000 });
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 9464 });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'ors' });
+    expect(c.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379', prefix: 'ors' });
     expect(c.dir).toBe('/etc/ors');
     expect(c.warnings).toEqual([]);
   });
@@ -72,14 +72,14 @@ describe('configuration', () => {
   it('expands ${ENV} references and names a missing variable', async () => {
     expect(await issues(base, {})).toEqual(['cloudflare.token: environment variable CLOUDFLARE_API_TOKEN is not set']);
     const c = await parseConfig(base + 'redis: { url: "${MY_REDIS:-redis://10.0.0.5:6379}" }\n', '/x.yaml', env);
-    expect(c.redis.url).toBe('redis://10.0.0.5:6379');
+    expect(c.redis).toMatchObject({ mode: 'single', url: 'redis://10.0.0.5:6379' });
     const esc = await parseConfig(base.replace('    policy: sync', () => '    policy: sync\n    name: "literal $${HOME} here"'), '/x.yaml', env);
     expect(esc.zones[0]!.name).toBe('literal ${HOME} here');
   });
 
   it('lets $REDIS_URL override redis.url', async () => {
     const c = await parseConfig(base, '/x.yaml', { ...env, REDIS_URL: 'redis://redis.internal:6379' });
-    expect(c.redis.url).toBe('redis://redis.internal:6379');
+    expect(c.redis).toMatchObject({ mode: 'single', url: 'redis://redis.internal:6379' });
   });
 
   it('keeps secrets out of every printed form, and warns about inline ones', async () => {

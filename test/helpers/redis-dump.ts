@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/state/redis-connection.ts';
 
 /**
  * Every key under a prefix with its full content, for "nothing changed" assertions: the state store's
