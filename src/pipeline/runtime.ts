@@ -1,21 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createConnector } from '../../connectors/index.ts';
 import type { Connector } from '../../connectors/connector.ts';
 import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
+import { throttledLog } from '../log.ts';
 import { Metrics } from '../server/metrics.ts';
 import { StateStore } from '../state/store.ts';
-import { redactUrl } from '../state/redis-url.ts';
 import { applyProcessor } from './apply.ts';
 import type { PipelineContext, PipelineEvents } from './context.ts';
 import { processCycle } from './cycle.ts';
 import { processDiscover } from './discover.ts';
 import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
-import { closeQueues, createQueues } from './queues.ts';
+import { closeQueues, createQueues, type Queues } from './queues.ts';
 import { processReconcile } from './reconcile.ts';
+import { connectRedis, RedisHealth, waitForRedis } from './redis-connection.ts';
 import { ensureSchedule } from './scheduler.ts';
 
 export interface RuntimeOptions {
@@ -32,11 +33,17 @@ export interface RuntimeOptions {
   /** Overrides worker.lockDuration. */
   lockDurationMs?: number;
   pollMs?: number;
+  /** The daemon: retry until Redis answers (aborted: give up) instead of failing at once like a command. */
+  waitForRedis?: AbortSignal;
+  /** Follows the connection (the daemon's HTTP server holds it before the runtime exists). */
+  health?: RedisHealth;
 }
 
 export interface Runtime {
   ctx: PipelineContext;
   redis: Redis;
+  /** Whether Redis is usable now, and why not. */
+  health: RedisHealth;
   workers: Worker[];
   /** Adds a cycle job; resyncs of the same zones coalesce (one running, at most one waiting). */
   enqueueCycle(data: CycleJob): Promise<Job<CycleJob>>;
@@ -44,25 +51,18 @@ export interface Runtime {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Connects to Redis with a clear error instead of BullMQ's endless reconnect loop when it is not there. */
-export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
-  redis.on('error', () => {}); // reported below or by the caller; ioredis reconnects on its own afterwards
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
-  }
-  return redis;
-}
+export { connectRedis } from './redis-connection.ts';
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const redis = await connectRedis(config.redis.url);
+  const health = opts.health ?? new RedisHealth();
+  const redis = opts.waitForRedis ? await waitForRedis(config.redis.url, { logger, health, signal: opts.waitForRedis }) : await connectRedis(config.redis.url);
+  health.watch(redis, config.redis.url, logger);
+  // Every queue and worker reports each failed reconnect; unheard, BullMQ prints them as stack traces.
+  const noisy = throttledLog(logger);
   const state = new StateStore(redis, config.redis.prefix);
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
+  for (const q of Object.values(queues) as Queues[keyof Queues][]) q.on('error', (err: Error) => noisy('warn', `queue:${err.message}`, { queue: q.name, error: err.message }, 'queue error'));
   const metrics = opts.metrics ?? new Metrics();
   const events = new EventEmitter<PipelineEvents>();
   const shutdown = new AbortController();
@@ -108,7 +108,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       })),
     );
     for (const worker of workers) {
-      worker.on('error', (err) => logger.error({ queue: worker.name, error: err.message }, 'worker error'));
+      worker.on('error', (err) => noisy('error', `worker:${err.message}`, { queue: worker.name, error: err.message }, 'worker error'));
       worker.on('failed', (job, err) => {
         if (!job) return;
         const final = job.finishedOn !== undefined || err.name === 'UnrecoverableError';
@@ -119,29 +119,51 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
   if (opts.schedule) await ensureSchedule(queues, state, config.schedule.reconcileEveryMs, logger);
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     ctx,
     redis,
+    health,
     workers,
     async enqueueCycle(data) {
       const zones = [...(data.zones ?? config.zones.map((z) => z.id))].sort();
       const dedup = jobId('cycle', data.dryRun ? 'dry' : 'apply', ...zones, '|', ...(data.scopes ?? []).sort());
       return queues.cycle.add('cycle', { cycleId: newCycleId(), ...data }, { deduplication: { id: dedup, keepLastIfActive: true } });
     },
-    async close(deadlineMs = config.worker.shutdownTimeoutMs) {
-      if (closed) return;
-      closed = true;
-      shutdown.abort(new Error('shutting down'));
-      const graceful = Promise.all(workers.map((wk) => wk.close()));
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadlineMs).unref());
-      if ((await Promise.race([graceful, timer])) === 'timeout') {
-        logger.warn({ deadlineMs }, 'shutdown deadline reached: unfinished jobs are handed back to the queue');
-        await Promise.all(workers.map((wk) => wk.close(true)));
-      }
-      await Promise.all([...connectors.values()].map(async (c) => c.close?.()));
-      await closeQueues(queues);
-      await redis.quit().catch(() => redis.disconnect());
+    close(deadlineMs = config.worker.shutdownTimeoutMs) {
+      closing ??= (async () => {
+        const stopAt = Date.now() + deadlineMs;
+        const left = () => Math.max(0, stopAt - Date.now());
+        // Every step is bounded: with Redis gone, BullMQ's close and QUIT wait for a reconnect forever.
+        const within = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+          return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+        };
+        health.stopping();
+        shutdown.abort(new Error('shutting down'));
+        // A quarter of the deadline (at most 2 s) is kept for handing jobs back and closing connections.
+        const graceful = Promise.all(workers.map((wk) => wk.close()));
+        let clean = await within(graceful, deadlineMs - Math.min(2000, deadlineMs / 4));
+        if (!clean) {
+          logger.warn(
+            { deadlineMs, redis: health.up ? 'up' : health.reason() },
+            health.up
+              ? 'shutdown deadline reached: unfinished jobs are handed back to the queue'
+              : 'shutdown deadline reached with Redis unreachable: unfinished jobs go back to the queue when their lock expires (worker.lockDuration)',
+          );
+          await within(Promise.all(workers.map((wk) => wk.close(true))), left() / 2);
+        }
+        clean = (await within(Promise.all([...connectors.values()].map(async (c) => c.close?.())), left())) && clean;
+        clean = (await within(closeQueues(queues), left())) && clean;
+        clean = (await within(redis.quit(), left())) && clean;
+        if (!clean) {
+          // Drop every socket so the process can exit; nothing more can be said to a Redis that is gone.
+          for (const c of [...workers, ...(Object.values(queues) as Queues[keyof Queues][])]) void c.disconnect().catch(() => {});
+          redis.disconnect();
+        }
+      })();
+      return closing;
     },
   };
 }

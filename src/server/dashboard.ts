@@ -32,3 +32,11 @@ ${r.rateLimitedForMs > 0 ? `<strong>Cloudflare writes paused for ${esc(formatDur
 <h2>Recent errors</h2><table><tr><th>when</th><th>where</th><th>what</th></tr>${errors || '<tr><td colspan="3">none</td></tr>'}</table>
 <p><a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a> · <a href="/healthz">/healthz</a></p></body></html>`;
 }
+
+/** The page while Redis is unreachable: nothing to show but why (the daemon retries on its own). */
+export function renderUnavailable(reason: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>origin-region-sync: unavailable</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}</style></head><body><h1>origin-region-sync</h1>
+<p><strong>${esc(reason)}</strong></p><p>The daemon keeps retrying and resumes on its own when Redis is back; this page refreshes every 5 s.</p>
+<p><a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a> · <a href="/healthz">/healthz</a></p></body></html>`;
+}

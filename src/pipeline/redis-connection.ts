@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { throttledLog } from '../log.ts';
+import { redactUrl } from '../state/redis-url.ts';
+
+/** Redis could not be reached: commands print this one line and exit 1. */
+export class RedisUnreachable extends Error {
+  /** The socket error alone (ECONNREFUSED, ENOTFOUND, a timeout). */
+  readonly reason: string;
+  constructor(url: string, reason: string, cause: unknown) {
+    super(`cannot reach Redis at ${redactUrl(url)}: ${reason} (is redis-server running there? see redis.url)`, { cause });
+    this.reason = reason;
+  }
+}
+
+/**
+ * Connects to Redis with a clear error instead of BullMQ's endless reconnect loop when it is not there.
+ * The message names the socket error (ECONNREFUSED, ENOTFOUND, a timeout), not ioredis's
+ * "Connection is closed." that follows it.
+ */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs });
+  let lastError: Error | undefined;
+  // Kept for the client's life: without a listener ioredis prints "Unhandled error event" and a stack on
+  // every failed reconnect. Outages are reported by RedisHealth.
+  redis.on('error', (err: Error) => {
+    lastError = err;
+  });
+  try {
+    await redis.connect();
+    let timer: NodeJS.Timeout | undefined;
+    // A Redis that accepts the connection but never answers (paused, overloaded) must not hang a command.
+    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs)));
+    await Promise.race([redis.ping(), silent]).finally(() => clearTimeout(timer));
+  } catch (err) {
+    redis.disconnect();
+    throw new RedisUnreachable(url, lastError?.message || (err as Error).message, err);
+  }
+  return redis;
+}
+
+/** Start-up backoff: 0.5 s doubling to 30 s, ±20% so replicas restarted together do not retry in step. */
+export function retryDelay(attempt: number, random = Math.random): number {
+  const base = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 16));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * The daemon's view of its Redis connection: /readyz, /metrics and the dashboard ask it before they
+ * read, so an outage is answered at once instead of waiting on commands queued for a Redis that is
+ * gone. It also turns the connection's events into log lines: one when the connection is lost, one when
+ * it is back (with how long it was down), and the errors in between at most once per message per 30 s.
+ */
+export class RedisHealth {
+  #up = false;
+  #since = Date.now();
+  #error = 'not connected yet';
+  #stopping = false;
+
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /** Why Redis cannot be used now (undefined: it can). */
+  reason(): string | undefined {
+    if (this.#up) return undefined;
+    return `Redis unreachable since ${new Date(this.#since).toISOString()}: ${this.#error}`;
+  }
+
+  /** A failed attempt before the first connection. */
+  failed(error: string): void {
+    this.#error = error;
+  }
+
+  /** Shutting down: the connection closing is expected, not an outage. */
+  stopping(): void {
+    this.#stopping = true;
+  }
+
+  /** Follows a connected client; ioredis reconnects by itself and BullMQ's workers resume with it. */
+  watch(redis: Redis, url: string, logger: Logger): void {
+    const noisy = throttledLog(logger);
+    this.#up = redis.status === 'ready';
+    if (this.#up) this.#since = Date.now();
+    redis.on('ready', () => {
+      if (!this.#up && !this.#stopping) logger.info({ downForMs: Date.now() - this.#since }, 'Redis connection restored');
+      this.#up = true;
+      this.#since = Date.now();
+    });
+    redis.on('close', () => {
+      if (this.#up && !this.#stopping) logger.error({ redis: redactUrl(url) }, 'Redis connection lost: not ready until it is back (reconnecting)');
+      if (this.#up) this.#since = Date.now();
+      this.#up = false;
+      if (this.#error === 'not connected yet') this.#error = 'connection closed';
+    });
+    redis.on('error', (err: Error) => {
+      this.#error = err.message || String(err);
+      if (!this.#stopping) noisy('warn', `redis:${this.#error}`, { error: this.#error }, 'Redis connection error');
+    });
+  }
+}
+
+/**
+ * The daemon's start: try until Redis answers (a Redis restarted with the daemon, or started after it,
+ * is normal under an orchestrator), one JSON line per attempt. Aborting `signal` (SIGTERM) gives up.
+ */
+export async function waitForRedis(url: string, opts: { logger: Logger; health: RedisHealth; signal: AbortSignal; timeoutMs?: number }): Promise<Redis> {
+  for (let attempt = 1; ; attempt++) {
+    opts.signal.throwIfAborted();
+    try {
+      const redis = await connectRedis(url, opts.timeoutMs);
+      if (attempt > 1) opts.logger.info({ attempts: attempt }, 'Redis reachable: starting');
+      return redis;
+    } catch (err) {
+      if (!(err instanceof RedisUnreachable)) throw err;
+      const retryInMs = retryDelay(attempt);
+      opts.health.failed(err.reason);
+      opts.logger.warn({ redis: redactUrl(url), attempt, retryInMs, error: err.reason }, 'Redis unreachable at start: retrying (not ready)');
+      await sleep(retryInMs, undefined, { signal: opts.signal });
+    }
+  }
+}
