@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -90,6 +91,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const ctx: PipelineContext = { config, logger, state, queues, connectors, cloudflare, metrics, events, shutdown: shutdown.signal, pollMs: opts.pollMs ?? 200 };
 
+  // Jobs running in this process: with Redis gone BullMQ's close never returns, so shutdown waits for these.
+  let running = 0;
+  const counted =
+    <A extends unknown[], R>(processor: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      running++;
+      try {
+        return await processor(...args);
+      } finally {
+        running--;
+      }
+    };
   const workers: Worker[] = [];
   if (opts.workers) {
     const lockDuration = opts.lockDurationMs ?? config.worker.lockDurationMs;
@@ -97,10 +110,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const w = config.worker;
     let applyWorker: Worker | undefined;
     workers.push(
-      new Worker(QUEUES.cycle, (job, token) => processCycle(ctx, job, token), { ...common, concurrency: 2 }),
-      new Worker(QUEUES.discover, (job, _token, signal) => processDiscover(ctx, job, signal), { ...common, concurrency: w.discoverConcurrency }),
-      new Worker(QUEUES.reconcile, (job, token, signal) => processReconcile(ctx, job, token, signal), { ...common, concurrency: w.reconcileConcurrency }),
-      (applyWorker = new Worker(QUEUES.apply, applyProcessor(ctx, () => applyWorker!), {
+      new Worker(QUEUES.cycle, counted((job, token) => processCycle(ctx, job, token)), { ...common, concurrency: 2 }),
+      new Worker(QUEUES.discover, counted((job, _token, signal) => processDiscover(ctx, job, signal)), { ...common, concurrency: w.discoverConcurrency }),
+      new Worker(QUEUES.reconcile, counted((job, token, signal) => processReconcile(ctx, job, token, signal)), { ...common, concurrency: w.reconcileConcurrency }),
+      (applyWorker = new Worker(QUEUES.apply, counted(applyProcessor(ctx, () => applyWorker!)), {
         ...common,
         concurrency: w.applyConcurrency,
         // The one Cloudflare budget: BullMQ's limiter is global across every worker on this Redis.
@@ -135,29 +148,41 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const stopAt = Date.now() + deadlineMs;
         const left = () => Math.max(0, stopAt - Date.now());
         // Every step is bounded: with Redis gone, BullMQ's close and QUIT wait for a reconnect forever.
-        const within = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
+        const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => {
           let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-          return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+          const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+          return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
         };
+        const settle = (p: Promise<unknown>) => p.then(() => 'done' as const, () => 'done' as const);
         health.stopping();
         shutdown.abort(new Error('shutting down'));
+        const graceful = settle(Promise.all(workers.map((wk) => wk.close())));
+        let polling = true;
+        const idleWithoutRedis = (async () => {
+          while (polling && (health.up || running > 0)) await sleep(50);
+          return 'idle' as const;
+        })();
         // A quarter of the deadline (at most 2 s) is kept for handing jobs back and closing connections.
-        const graceful = Promise.all(workers.map((wk) => wk.close()));
-        let clean = await within(graceful, deadlineMs - Math.min(2000, deadlineMs / 4));
-        if (!clean) {
+        const outcome = await within(Promise.race([graceful, idleWithoutRedis]), deadlineMs - Math.min(2000, deadlineMs / 4));
+        polling = false;
+        if (outcome === 'idle') {
+          logger.warn({ redis: health.reason() }, 'stopping with Redis unreachable and no job running here: queued jobs stay in Redis for the next start');
+        } else if (outcome === 'timeout') {
           logger.warn(
             { deadlineMs, redis: health.up ? 'up' : health.reason() },
             health.up
               ? 'shutdown deadline reached: unfinished jobs are handed back to the queue'
               : 'shutdown deadline reached with Redis unreachable: unfinished jobs go back to the queue when their lock expires (worker.lockDuration)',
           );
-          await within(Promise.all(workers.map((wk) => wk.close(true))), left() / 2);
+          if (health.up) await within(settle(Promise.all(workers.map((wk) => wk.close(true)))), left() / 2);
         }
-        clean = (await within(Promise.all([...connectors.values()].map(async (c) => c.close?.())), left())) && clean;
-        clean = (await within(closeQueues(queues), left())) && clean;
-        clean = (await within(redis.quit(), left())) && clean;
-        if (!clean) {
+        let clean = outcome === 'done';
+        clean = (await within(settle(Promise.all([...connectors.values()].map(async (c) => c.close?.()))), left())) === 'done' && clean;
+        if (health.up) {
+          clean = (await within(settle(closeQueues(queues)), left())) === 'done' && clean;
+          clean = (await within(settle(redis.quit()), left())) === 'done' && clean;
+        }
+        if (!clean || !health.up) {
           // Drop every socket so the process can exit; nothing more can be said to a Redis that is gone.
           for (const c of [...workers, ...(Object.values(queues) as Queues[keyof Queues][])]) void c.disconnect().catch(() => {});
           redis.disconnect();
