@@ -33,3 +33,14 @@ export function throttledLog(logger: Logger, windowMs = 30_000): (level: LogLeve
     logger[level]({ ...fields, ...(s?.repeated ? { repeated: s.repeated, windowMs } : {}) }, msg);
   };
 }
+
+/**
+ * An error as one line: Node's "connect to every address of a name" failure is an AggregateError with
+ * an empty message, and a message over several lines would break the one-line rule of the CLI.
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof AggregateError && !err.message) return [...new Set(err.errors.map(errorText))].join('; ');
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  const text = (typeof e?.message === 'string' && e.message) || (typeof e?.code === 'string' && e.code) || String(err);
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { throttledLog } from '../log.ts';
+import { errorText, throttledLog } from '../log.ts';
 import { redactUrl } from '../state/redis-url.ts';
 
 /** Redis could not be reached: commands print this one line and exit 1. */
@@ -35,7 +35,7 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
     await Promise.race([redis.ping(), silent]).finally(() => clearTimeout(timer));
   } catch (err) {
     redis.disconnect();
-    throw new RedisUnreachable(url, lastError?.message || (err as Error).message, err);
+    throw new RedisUnreachable(url, errorText(lastError ?? err), err);
   }
   return redis;
 }
@@ -95,7 +95,7 @@ export class RedisHealth {
       if (this.#error === 'not connected yet') this.#error = 'connection closed';
     });
     redis.on('error', (err: Error) => {
-      this.#error = err.message || String(err);
+      this.#error = errorText(err);
       if (!this.#stopping) noisy('warn', `redis:${this.#error}`, { error: this.#error }, 'Redis connection error');
     });
   }
