@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -52,11 +53,16 @@ export function retryDelay(attempt: number, random = Math.random): number {
  * gone. It also turns the connection's events into log lines: one when the connection is lost, one when
  * it is back (with how long it was down), and the errors in between at most once per message per 30 s.
  */
-export class RedisHealth {
+export class RedisHealth extends EventEmitter<{ down: [] }> {
   #up = false;
   #since = Date.now();
   #error = 'not connected yet';
   #stopping = false;
+
+  constructor() {
+    super();
+    this.setMaxListeners(0); // one listener per HTTP request waiting on Redis
+  }
 
   get up(): boolean {
     return this.#up;
@@ -90,9 +96,11 @@ export class RedisHealth {
     });
     redis.on('close', () => {
       if (this.#up && !this.#stopping) logger.error({ redis: redactUrl(url) }, 'Redis connection lost: not ready until it is back (reconnecting)');
-      if (this.#up) this.#since = Date.now();
+      const was = this.#up;
+      if (was) this.#since = Date.now();
       this.#up = false;
       if (this.#error === 'not connected yet') this.#error = 'connection closed';
+      if (was) this.emit('down');
     });
     redis.on('error', (err: Error) => {
       this.#error = errorText(err);

@@ -11,8 +11,12 @@ import { refreshGauges } from './gauges.ts';
 import type { Metrics } from './metrics.ts';
 import { collectStatus } from './status.ts';
 
-/** How long a page waits on Redis before answering with what it knows: /readyz must answer within a second. */
-export const REDIS_ANSWER_MS = 800;
+/**
+ * How long a page waits on a Redis that is connected but silent before answering with what it knows:
+ * /readyz must answer within a second; /metrics and the dashboard read more, so they get longer (under
+ * Prometheus's default scrape timeout of 10 s).
+ */
+export const REDIS_ANSWER_MS = { ready: 800, page: 5000 };
 
 /**
  * Joins Prometheus text expositions. BullMQ exports each queue separately, each with its own HELP and
@@ -69,11 +73,22 @@ export interface PendingRuntime {
 
 class RedisSlow extends Error {}
 
-/** Resolves with `p`, or rejects with RedisSlow when Redis does not answer in time (the reads stay queued, harmless). */
-async function fromRedis<T>(p: Promise<T>): Promise<T> {
+/**
+ * Resolves with `p`, or rejects with RedisSlow when Redis does not answer in time or the connection drops
+ * meanwhile (the reads stay queued in ioredis, harmless).
+ */
+async function fromRedis<T>(health: RedisHealth, p: Promise<T>, ms: number = REDIS_ANSWER_MS.page): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisSlow(`Redis did not answer within ${REDIS_ANSWER_MS} ms`)), REDIS_ANSWER_MS)));
-  return Promise.race([p, slow]).finally(() => clearTimeout(timer));
+  let onDown: (() => void) | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisSlow(`Redis did not answer within ${ms} ms`)), ms);
+    onDown = () => reject(new RedisSlow(health.reason() ?? 'Redis connection lost'));
+    health.once('down', onDown);
+  });
+  return Promise.race([p, slow]).finally(() => {
+    clearTimeout(timer);
+    health.off('down', onDown!);
+  });
 }
 
 /**
@@ -139,7 +154,7 @@ export async function startAdminServer(source: Runtime | PendingRuntime, opts: {
       let report: Awaited<ReturnType<typeof collectStatus>>;
       try {
         const rt = usable();
-        report = await fromRedis(collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: 0, scopes: false }));
+        report = await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: 0, scopes: false }), REDIS_ANSWER_MS.ready);
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
         // A Redis that went away during the wait has been noticed meanwhile: say so rather than "slow".
@@ -154,7 +169,7 @@ export async function startAdminServer(source: Runtime | PendingRuntime, opts: {
       let bull: string[] = [];
       try {
         const rt = usable();
-        bull = await fromRedis(refreshGauges(rt).then(() => Promise.all(Object.values(rt.ctx.queues).map((q) => q.exportPrometheusMetrics()))));
+        bull = await fromRedis(health, refreshGauges(rt).then(() => Promise.all(Object.values(rt.ctx.queues).map((q) => q.exportPrometheusMetrics()))));
         metrics.redisUp.set(1);
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
@@ -167,7 +182,7 @@ export async function startAdminServer(source: Runtime | PendingRuntime, opts: {
       only('GET');
       try {
         const rt = usable();
-        return send(200, renderDashboard(await fromRedis(collectStatus(config, rt.ctx.state, rt.ctx.queues)), config), 'text/html');
+        return send(200, renderDashboard(await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues)), config), 'text/html');
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
         return send(503, renderUnavailable(err.message), 'text/html');

@@ -152,10 +152,11 @@ describe('Redis lost while the daemon runs', () => {
       expect(ready.status).toBe(503);
       expect(ready.ms).toBeLessThan(1000);
       expect(JSON.parse(ready.body)).toMatchObject({ ready: false, reason: expect.stringMatching(/did not answer/) });
-      const metrics = await get(`${http}/metrics`, 1500);
+      // The pages that read more wait longer (5 s), then answer with what they know.
+      const metrics = await get(`${http}/metrics`, 7000);
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain('ors_redis_up 0');
-      expect((await get(`${http}/`, 1500)).status).toBe(503);
+      expect((await get(`${http}/`, 7000)).status).toBe(503);
     } finally {
       redis.resume();
     }
