@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig, type Config, type LoadOptions } from '../config/load.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, errorText } from '../log.ts';
 
 /** Exit codes every command keeps. */
 export const EXIT = { ok: 0, error: 1, usage: 2, held: 3 } as const;
@@ -41,7 +41,7 @@ export function cliLogger(config: Config | undefined, opts: GlobalOptions & { ve
 export function formatError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT.usage };
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
-  return { message: (err as Error)?.message ?? String(err), exitCode: EXIT.error };
+  return { message: errorText(err), exitCode: EXIT.error };
 }
 
 /** Runs `stop` on the first SIGINT/SIGTERM; a second signal exits at once. */

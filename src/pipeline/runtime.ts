@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
+
 import type { Logger } from 'pino';
 import { createConnector } from '../../connectors/index.ts';
 import type { Connector } from '../../connectors/connector.ts';
 import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
+import { throttledLog } from '../log.ts';
 import { Metrics } from '../server/metrics.ts';
 import { AuditLog } from '../state/audit.ts';
 import { StateEpoch } from '../state/epoch.ts';
@@ -16,9 +19,10 @@ import type { DryRunContext } from './dry-run.ts';
 import { processCycle } from './cycle.ts';
 import { processDiscover } from './discover.ts';
 import { jobId, newCycleId, QUEUES, type CycleJob } from './jobs.ts';
-import { closeQueues, createQueues } from './queues.ts';
+import { closeQueues, createQueues, type Queues } from './queues.ts';
 import { processReconcile } from './reconcile.ts';
 import { checkBootstrap, startBootstrapCheck, witness } from './bootstrap.ts';
+import { RedisHealth, waitForRedis } from './redis-health.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -41,11 +45,17 @@ export interface RuntimeOptions {
   /** Overrides worker.lockDuration. */
   lockDurationMs?: number;
   pollMs?: number;
+  /** The daemon: retry until Redis answers (aborted: give up) instead of failing at once like a command. */
+  waitForRedis?: AbortSignal;
+  /** Follows the connection (the daemon's HTTP server holds it before the runtime exists). */
+  health?: RedisHealth;
 }
 
 export interface Runtime {
   ctx: PipelineContext;
   redis: RedisClient;
+  /** Whether Redis is usable now, and why not. */
+  health: RedisHealth;
   workers: Worker[];
   /** Adds a cycle job; resyncs of the same zones coalesce (one running, at most one waiting). */
   enqueueCycle(data: CycleJob): Promise<Job<CycleJob>>;
@@ -60,9 +70,11 @@ export { connectRedis } from '../state/redis-connection.ts';
  * What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being
  * written; only an `active` runtime (workers, or a dry run) builds connectors and a real Cloudflare client.
  */
-async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: RedisClient; stop: AbortController }> {
+async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: RedisClient; health: RedisHealth; stop: AbortController }> {
   const { config, logger } = opts;
-  const redis = await connectRedis(config.redis);
+  const health = opts.health ?? new RedisHealth();
+  const redis = opts.waitForRedis ? await waitForRedis(config.redis, { logger, health, signal: opts.waitForRedis }) : await connectRedis(config.redis);
+  health.watch(redis, config.redis, logger);
   const state = new StateStore(redis, config.redis.prefix);
   const epoch = new StateEpoch(redis, config.redis.prefix, witness());
   const metrics = opts.metrics ?? new Metrics();
@@ -96,7 +108,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
       userAgent: 'origin-region-sync',
     });
   const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
-  return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, stop };
+  return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, health, stop };
 }
 
 async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: RedisClient }): Promise<void> {
@@ -109,7 +121,7 @@ async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; r
  * a job, and the API family learnt for a zone is not stored.
  */
 export async function openReadOnly(opts: Omit<RuntimeOptions, 'workers' | 'schedule' | 'lockDurationMs'>): Promise<{ ctx: DryRunContext; close(): Promise<void> }> {
-  const { redis, stop, ...ctx } = await openParts(opts, true, true);
+  const { redis, stop, health: _health, ...ctx } = await openParts(opts, true, true);
   let closed = false;
   return {
     ctx,
@@ -124,11 +136,26 @@ export async function openReadOnly(opts: Omit<RuntimeOptions, 'workers' | 'sched
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const { redis, stop: shutdown, ...parts } = await openParts(opts, false, opts.workers);
+  const { redis, health, stop: shutdown, ...parts } = await openParts(opts, false, opts.workers);
   const queues = createQueues(redis, config.redis.prefix, config.worker.applyAttempts);
+  // Every queue and worker reports each failed reconnect; unheard, BullMQ prints them as stack traces.
+  const noisy = throttledLog(logger);
+  for (const q of Object.values(queues) as Queues[keyof Queues][]) q.on('error', (err: Error) => noisy('warn', `queue:${err.message}`, { queue: q.name, error: err.message }, 'queue error'));
   const { connectors } = parts;
   const ctx: PipelineContext = { ...parts, queues };
 
+  // Jobs running in this process: with Redis gone BullMQ's close never returns, so shutdown waits for these.
+  let running = 0;
+  const counted =
+    <A extends unknown[], R>(processor: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      running++;
+      try {
+        return await processor(...args);
+      } finally {
+        running--;
+      }
+    };
   const workers: Worker[] = [];
   if (opts.workers) {
     const lockDuration = opts.lockDurationMs ?? config.worker.lockDurationMs;
@@ -136,10 +163,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const w = config.worker;
     let applyWorker: Worker | undefined;
     workers.push(
-      new Worker(QUEUES.cycle, (job, token) => processCycle(ctx, job, token), { ...common, concurrency: 2 }),
-      new Worker(QUEUES.discover, (job, _token, signal) => processDiscover(ctx, job, signal), { ...common, concurrency: w.discoverConcurrency }),
-      new Worker(QUEUES.reconcile, (job, token, signal) => processReconcile(ctx, job, token, signal), { ...common, concurrency: w.reconcileConcurrency }),
-      (applyWorker = new Worker(QUEUES.apply, applyProcessor(ctx, () => applyWorker!), {
+      new Worker(QUEUES.cycle, counted((job, token) => processCycle(ctx, job, token)), { ...common, concurrency: 2 }),
+      new Worker(QUEUES.discover, counted((job, _token, signal) => processDiscover(ctx, job, signal)), { ...common, concurrency: w.discoverConcurrency }),
+      new Worker(QUEUES.reconcile, counted((job, token, signal) => processReconcile(ctx, job, token, signal)), { ...common, concurrency: w.reconcileConcurrency }),
+      (applyWorker = new Worker(QUEUES.apply, counted(applyProcessor(ctx, () => applyWorker!)), {
         ...common,
         concurrency: w.applyConcurrency,
         // The one Cloudflare budget: BullMQ's limiter is global across every worker on this Redis.
@@ -147,7 +174,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       })),
     );
     for (const worker of workers) {
-      worker.on('error', (err) => logger.error({ queue: worker.name, error: err.message }, 'worker error'));
+      worker.on('error', (err) => noisy('error', `worker:${err.message}`, { queue: worker.name, error: err.message }, 'worker error'));
       worker.on('failed', (job, err) => {
         if (!job) return;
         const final = job.finishedOn !== undefined || err.name === 'UnrecoverableError';
@@ -161,10 +188,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const stopCheck =
     (opts.bootstrapCheck ?? opts.schedule) ? startBootstrapCheck(ctx, opts.schedule, opts.checkEveryMs ?? Math.min(config.schedule.reconcileEveryMs, 30_000)) : () => {};
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     ctx,
     redis,
+    health,
     workers,
     async enqueueCycle(data) {
       const zones = [...(data.zones ?? config.zones.map((z) => z.id))].sort();
@@ -172,19 +200,53 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const dedup = jobId('cycle', data.dryRun ? 'dry' : 'apply', ...zones, '|', ...(data.scopes ?? []).sort(), '|', ...saved.sort());
       return queues.cycle.add('cycle', { cycleId: newCycleId(), ...data }, { deduplication: { id: dedup, keepLastIfActive: true } });
     },
-    async close(deadlineMs = config.worker.shutdownTimeoutMs) {
-      if (closed) return;
-      closed = true;
-      stopCheck();
-      shutdown.abort(new Error('shutting down'));
-      const graceful = Promise.all(workers.map((wk) => wk.close()));
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), deadlineMs).unref());
-      if ((await Promise.race([graceful, timer])) === 'timeout') {
-        logger.warn({ deadlineMs }, 'shutdown deadline reached: unfinished jobs are handed back to the queue');
-        await Promise.all(workers.map((wk) => wk.close(true)));
-      }
-      await closeQueues(queues);
-      await closeParts({ connectors, redis });
+    close(deadlineMs = config.worker.shutdownTimeoutMs) {
+      closing ??= (async () => {
+        const stopAt = Date.now() + deadlineMs;
+        const left = () => Math.max(0, stopAt - Date.now());
+        // Every step is bounded: with Redis gone, BullMQ's close and QUIT wait for a reconnect forever.
+        const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+          return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+        };
+        const settle = (p: Promise<unknown>) => p.then(() => 'done' as const, () => 'done' as const);
+        stopCheck();
+        health.stopping();
+        shutdown.abort(new Error('shutting down'));
+        const graceful = settle(Promise.all(workers.map((wk) => wk.close())));
+        let polling = true;
+        const idleWithoutRedis = (async () => {
+          while (polling && (health.up || running > 0)) await sleep(50);
+          return 'idle' as const;
+        })();
+        // A quarter of the deadline (at most 2 s) is kept for handing jobs back and closing connections.
+        const outcome = await within(Promise.race([graceful, idleWithoutRedis]), deadlineMs - Math.min(2000, deadlineMs / 4));
+        polling = false;
+        if (outcome === 'idle') {
+          logger.warn({ redis: health.reason() }, 'stopping with Redis unreachable and no job running here: queued jobs stay in Redis for the next start');
+        } else if (outcome === 'timeout') {
+          logger.warn(
+            { deadlineMs, redis: health.up ? 'up' : health.reason() },
+            health.up
+              ? 'shutdown deadline reached: unfinished jobs are handed back to the queue'
+              : 'shutdown deadline reached with Redis unreachable: unfinished jobs go back to the queue when their lock expires (worker.lockDuration)',
+          );
+          if (health.up) await within(settle(Promise.all(workers.map((wk) => wk.close(true)))), left() / 2);
+        }
+        let clean = outcome === 'done';
+        clean = (await within(settle(Promise.all([...connectors.values()].map(async (c) => c.close?.()))), left())) === 'done' && clean;
+        if (health.up) {
+          clean = (await within(settle(closeQueues(queues)), left())) === 'done' && clean;
+          clean = (await within(settle(redis.quit()), left())) === 'done' && clean;
+        }
+        if (!clean || !health.up) {
+          // Drop every socket so the process can exit; nothing more can be said to a Redis that is gone.
+          for (const c of [...workers, ...(Object.values(queues) as Queues[keyof Queues][])]) void c.disconnect().catch(() => {});
+          redis.disconnect();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -58,3 +58,11 @@ function recoveringZones(r: StatusReport): string {
   if (z.length === 0) return 'Every zone has recovered.';
   return z.map((x) => `${x.name ?? x.id}: ${x.recovery!.possiblyOurs ?? '?'} possibly ours to review (recover --zone ${x.id}), deletes ${x.recovery!.deletesFrozen ? 'frozen' : 'released'}`).join('; ');
 }
+
+/** The page while Redis is unreachable: nothing to show but why (the daemon retries on its own). */
+export function renderUnavailable(reason: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>origin-region-sync: unavailable</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}</style></head><body><h1>origin-region-sync</h1>
+<p><strong>${esc(reason)}</strong></p><p>The daemon keeps retrying and resumes on its own when Redis is back; this page refreshes every 5 s.</p>
+<p><a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a> · <a href="/healthz">/healthz</a></p></body></html>`;
+}

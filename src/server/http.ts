@@ -1,11 +1,22 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BodyTooLarge, close as closeServer, listen, readBody } from '../emulators/http.ts';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.ts';
+import type { RedisHealth } from '../pipeline/redis-health.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import { approvePlan, requestResync } from '../pipeline/requests.ts';
-import { renderDashboard } from './dashboard.ts';
+import { renderDashboard, renderUnavailable } from './dashboard.ts';
 import { refreshGauges } from './gauges.ts';
+import type { Metrics } from './metrics.ts';
 import { collectStatus } from './status.ts';
+
+/**
+ * How long a page waits on a Redis that is connected but silent before answering with what it knows:
+ * /readyz must answer within a second; /metrics and the dashboard read more, so they get longer (under
+ * Prometheus's default scrape timeout of 10 s).
+ */
+export const REDIS_ANSWER_MS = { ready: 800, page: 5000 };
 
 /**
  * Joins Prometheus text expositions. BullMQ exports each queue separately, each with its own HELP and
@@ -48,12 +59,54 @@ class HttpError extends Error {
 }
 
 /**
+ * What the server serves before the runtime exists: the daemon starts its server first, so /healthz
+ * answers and /readyz says why it is not ready while Redis is still unreachable at start.
+ */
+export interface PendingRuntime {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  health: RedisHealth;
+  /** Set once Redis answered and the workers started. */
+  runtime?: Runtime;
+}
+
+class RedisSlow extends Error {}
+
+/**
+ * Resolves with `p`, or rejects with RedisSlow when Redis does not answer in time or the connection drops
+ * meanwhile (the reads stay queued in ioredis, harmless).
+ */
+async function fromRedis<T>(health: RedisHealth, p: Promise<T>, ms: number = REDIS_ANSWER_MS.page): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onDown: (() => void) | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisSlow(`Redis did not answer within ${ms} ms`)), ms);
+    onDown = () => reject(new RedisSlow(health.reason() ?? 'Redis connection lost'));
+    health.once('down', onDown);
+  });
+  return Promise.race([p, slow]).finally(() => {
+    clearTimeout(timer);
+    health.off('down', onDown!);
+  });
+}
+
+/**
  * The daemon's HTTP side: /healthz (liveness: the process answers), /readyz (every zone had a complete
  * reconcile recently), /metrics (Prometheus), a read-only dashboard at /, and the admin API (resync,
- * plans, approve) behind the admin token. A malformed request gets a 4xx, never a crash.
+ * plans, approve) behind the admin token. A malformed request gets a 4xx, never a crash. While Redis is
+ * unreachable nothing waits on it: /readyz answers 503 with the reason, /metrics the process's own
+ * metrics (ors_redis_up 0), the dashboard and the API 503.
  */
-export async function startAdminServer(rt: Runtime, opts: { host?: string; port?: number } = {}): Promise<AdminServer> {
-  const { config, state, queues, metrics } = rt.ctx;
+export async function startAdminServer(source: Runtime | PendingRuntime, opts: { host?: string; port?: number } = {}): Promise<AdminServer> {
+  const pending: PendingRuntime = 'ctx' in source ? { config: source.ctx.config, logger: source.ctx.logger, metrics: source.ctx.metrics, health: source.health, runtime: source } : source;
+  const { config, metrics, health } = pending;
+  /** The runtime when Redis is usable now; otherwise a 503 saying why. */
+  const usable = (): Runtime => {
+    const down = pending.runtime ? health.reason() : (health.reason() ?? 'starting');
+    if (down !== undefined || !pending.runtime) throw new HttpError(503, down ?? 'starting');
+    return pending.runtime;
+  };
   const token = config.server.token?.reveal();
 
   const authorize = (req: IncomingMessage) => {
@@ -98,7 +151,15 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
     }
     if (path === '/readyz') {
       only('GET', 'HEAD');
-      const report = await collectStatus(config, state, queues, { errors: 0, scopes: false });
+      let report: Awaited<ReturnType<typeof collectStatus>>;
+      try {
+        const rt = usable();
+        report = await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: 0, scopes: false }), REDIS_ANSWER_MS.ready);
+      } catch (err) {
+        if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
+        // A Redis that went away during the wait has been noticed meanwhile: say so rather than "slow".
+        return send(503, { ready: false, reason: health.reason() ?? err.message });
+      }
       const notReady = report.zones.filter((z) => !z.ready).map((z) => ({ zone: z.id, lastCompleteAt: z.lastCompleteAt ?? null, lastStatus: z.lastStatus ?? null }));
       // Degraded zones are reported but do not make the replica unready: a failing scope is the cloud's
       // problem, not this process's, and taking replicas out would stop the zones that are fine.
@@ -107,14 +168,28 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
     }
     if (path === '/metrics') {
       only('GET');
-      await refreshGauges(rt);
+      // Without Redis the scrape still succeeds with what this process knows (counters, last gauges).
+      let bull: string[] = [];
+      try {
+        const rt = usable();
+        bull = await fromRedis(health, refreshGauges(rt).then(() => Promise.all(Object.values(rt.ctx.queues).map((q) => q.exportPrometheusMetrics()))));
+        metrics.redisUp.set(1);
+      } catch (err) {
+        if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
+        metrics.redisUp.set(0);
+      }
       const own = await metrics.registry.metrics();
-      const bull = await Promise.all(Object.values(queues).map((q) => q.exportPrometheusMetrics()));
       return send(200, mergeExposition([own, ...bull]), metrics.registry.contentType.split(';')[0]);
     }
     if (path === '/' || path === '/dashboard') {
       only('GET');
-      return send(200, renderDashboard(await collectStatus(config, state, queues), config), 'text/html');
+      try {
+        const rt = usable();
+        return send(200, renderDashboard(await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues)), config), 'text/html');
+      } catch (err) {
+        if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
+        return send(503, renderUnavailable(err.message), 'text/html');
+      }
     }
     if (path === '/resync') {
       only('POST');
@@ -124,7 +199,7 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
       const scope = body.scope ?? url.searchParams.get('scope') ?? undefined;
       if (zone !== undefined && typeof zone !== 'string') throw new HttpError(400, 'zone must be a string');
       if (scope !== undefined && typeof scope !== 'string') throw new HttpError(400, 'scope must be a string');
-      const r = await requestResync(rt, { ...(zone ? { zone } : {}), ...(scope ? { scope } : {}), reason: 'api' });
+      const r = await requestResync(usable(), { ...(zone ? { zone } : {}), ...(scope ? { scope } : {}), reason: 'api' });
       if (!r.ok) throw new HttpError(404, r.error);
       return send(202, { accepted: true, jobId: r.jobId, zones: r.zones });
     }
@@ -134,11 +209,12 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
       const id = planMatch[1]!;
       if (planMatch[2]) {
         only('POST');
-        const r = await approvePlan(rt, id);
+        const r = await approvePlan(usable(), id);
         if (!r.ok) throw new HttpError(r.status, r.error);
         return send(202, { approved: id, reconcileJobId: r.jobId });
       }
       only('GET');
+      const { state } = usable().ctx;
       const plan = await state.getPlan(id);
       if (!plan) throw new HttpError(404, `no plan ${id} (plans are kept 7 days)`);
       return send(200, { ...plan, batches: await state.getBatches(id) });
@@ -149,7 +225,7 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof BodyTooLarge ? 413 : 500;
-      if (status === 500) rt.ctx.logger.error({ error: (err as Error).message, path: req.url }, 'admin server error');
+      if (status === 500) pending.logger.error({ error: (err as Error).message, path: req.url }, 'admin server error');
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ error: status === 500 ? 'internal error (see the daemon log)' : (err as Error).message }));

@@ -63,6 +63,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly redisUp = new Gauge({ name: 'ors_redis_up', help: '1 when this process can use Redis; 0 while it is unreachable (the zone gauges then keep their last values).', registers: [this.registry] });
+
   // Gauges refreshed from Redis at scrape time.
   readonly managed = new Gauge({ name: 'ors_zone_mappings_managed', help: 'Mappings this daemon manages in the zone (after the last plan).', labelNames: ['zone'] as const, registers: [this.registry] });
   readonly unmanaged = new Gauge({ name: 'ors_zone_mappings_unmanaged', help: 'Mappings in the zone managed by someone else.', labelNames: ['zone'] as const, registers: [this.registry] });

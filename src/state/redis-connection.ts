@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Secret } from '../config/secret.ts';
+import { errorText } from '../log.ts';
 import { redactUrl } from './redis-url.ts';
 
 /** What every part of the daemon talks to: one node, a Sentinel-managed master, or a Redis Cluster. */
@@ -78,23 +79,40 @@ export function createRedisClient(s: RedisSettings, opts: ClientOptions = {}): R
   });
 }
 
+/** Redis could not be reached: commands print this one line and exit 1; the daemon retries. */
+export class RedisUnreachable extends Error {
+  /** The socket error alone (ECONNREFUSED, ENOTFOUND, a timeout). */
+  readonly reason: string;
+  constructor(s: RedisSettings, reason: string, cause: unknown) {
+    super(`cannot reach ${describeRedis(s)}: ${reason} (is redis-server running there? see redis.url)`, { cause });
+    this.reason = reason;
+  }
+}
+
 /**
  * Connects and pings, with a clear error instead of BullMQ's endless reconnect loop when Redis is not
- * there. Afterwards the client reconnects on its own.
+ * there. The message names the socket error (ECONNREFUSED, ENOTFOUND, a timeout), not ioredis's
+ * "Connection is closed." that follows it. Afterwards the client reconnects on its own.
  */
 export async function connectRedis(s: RedisSettings, timeoutMs = 5000): Promise<RedisClient> {
   const redis = createRedisClient(s, { connectTimeoutMs: timeoutMs });
-  redis.on('error', () => {}); // reported below or by the caller; ioredis reconnects on its own afterwards
+  let lastError: Error | undefined;
+  // Kept for the client's life: without a listener ioredis prints "Unhandled error event" and a stack on
+  // every failed reconnect. Outages are reported by the daemon's RedisHealth.
+  redis.on('error', (err: Error) => {
+    lastError = err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
-    // A Cluster or Sentinel client retries its seed nodes without end: the deadline bounds it.
+    // A Cluster or Sentinel client retries its seed nodes without end, and a Redis that accepts the
+    // connection but never answers (paused, overloaded) must not hang a command: the deadline bounds both.
     const deadline = new Promise<never>((_r, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     await Promise.race([redis.connect().then(() => redis.ping()), deadline]);
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach ${describeRedis(s)}: ${(err as Error).message}`, { cause: err });
+    throw new RedisUnreachable(s, errorText(lastError ?? err), err);
   } finally {
     clearTimeout(timer);
   }
