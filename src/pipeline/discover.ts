@@ -22,6 +22,7 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let result: ScanResult;
+  const endTimer = ctx.metrics.discoverDuration.startTimer({ connector: name });
   try {
     result = await Promise.race([
       connector.discover(scope, controller.signal),
@@ -37,6 +38,7 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+    endTimer();
   }
   const at = Date.now();
   await ctx.state.saveScan(scope.id, result, at);

@@ -7,33 +7,6 @@ import { renderDashboard } from './dashboard.ts';
 import { refreshGauges } from './gauges.ts';
 import { collectStatus } from './status.ts';
 
-/**
- * Joins Prometheus text expositions. BullMQ exports each queue separately, each with its own HELP and
- * TYPE lines; a scrape with a metric family declared twice is rejected, so families are merged.
- */
-export function mergeExposition(parts: string[]): string {
-  const families = new Map<string, { meta: string[]; samples: string[] }>();
-  const family = (name: string) => {
-    let f = families.get(name);
-    if (!f) families.set(name, (f = { meta: [], samples: [] }));
-    return f;
-  };
-  for (const line of parts.join('\n').split('\n')) {
-    if (line.trim() === '') continue;
-    const meta = /^# (HELP|TYPE) (\S+)/.exec(line);
-    if (meta) {
-      const f = family(meta[2]!);
-      if (!f.meta.some((m) => m.startsWith(`# ${meta[1]} `))) f.meta.push(line);
-      continue;
-    }
-    const name = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)?.[1];
-    if (!name) continue;
-    const base = families.has(name) ? name : name.replace(/_(bucket|sum|count|total|created)$/, '');
-    family(families.has(base) ? base : name).samples.push(line);
-  }
-  return [...families.values()].map((f) => [...f.meta, ...f.samples].join('\n')).join('\n') + '\n';
-}
-
 export interface AdminServer {
   url: string;
   close(): Promise<void>;
@@ -103,11 +76,12 @@ export async function startAdminServer(rt: Runtime, opts: { host?: string; port?
       return send(notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady });
     }
     if (path === '/metrics') {
-      only('GET');
+      only('GET', 'HEAD');
+      // HEAD (a probe checking the endpoint is there) gets the headers without a scrape's work.
+      if (req.method === 'HEAD') return send(200, '', metrics.registry.contentType.split(';')[0]);
       await refreshGauges(rt);
-      const own = await metrics.registry.metrics();
-      const bull = await Promise.all(Object.values(queues).map((q) => q.exportPrometheusMetrics()));
-      return send(200, mergeExposition([own, ...bull]), metrics.registry.contentType.split(';')[0]);
+      await metrics.setQueueCounts(Object.values(queues));
+      return send(200, await metrics.registry.metrics(), metrics.registry.contentType.split(';')[0]);
     }
     if (path === '/' || path === '/dashboard') {
       only('GET');
