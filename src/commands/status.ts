@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { addConfigOption, cliLogger, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { writeJson } from './json.ts';
 import { renderStatus } from './render.ts';
 
 export function registerStatus(program: Command): void {
   addConfigOption(program.command('status'))
     .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (the schema every command shares: docs/cli-output.schema.json)')
     .option('--errors <n>', 'recent errors to show', '10')
     .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
       const config = await loadConfigFor(opts);
@@ -14,7 +15,8 @@ export function registerStatus(program: Command): void {
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
       try {
         const report = await collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: Number(opts.errors) || 10 });
-        process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : renderStatus(config, report)) + '\n');
+        if (opts.json) writeJson('status', report, EXIT.ok);
+        else process.stdout.write(renderStatus(config, report) + '\n');
       } finally {
         await rt.close();
       }

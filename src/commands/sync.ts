@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
 interface SyncOptions extends GlobalOptions {
@@ -13,7 +14,7 @@ interface SyncOptions extends GlobalOptions {
 }
 
 /** `sync --once` and `plan`: one cycle through the same queues and workers as the daemon, in this process. */
-async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<number> {
+async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' | 'plan' }): Promise<number> {
   const config = await loadConfigFor(opts);
   const logger = cliLogger(config, opts);
   let zones: string[] | undefined;
@@ -36,10 +37,8 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
     const stopProgress = opts.json ? () => {} : showProgress(rt.ctx.events);
     const result = await runOnce(rt, { reason: 'cli', ...(zones ? { zones } : {}), ...(mode.dryRun ? { dryRun: true } : {}) }).finally(stopProgress);
     const code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
-    if (opts.json) {
-      const zonesOut = result.zones.map((z) => ({ zoneId: z.result.zoneId, name: config.zones.find((x) => x.id === z.result.zoneId)?.name ?? null, result: z.result, plan: z.plan }));
-      process.stdout.write(JSON.stringify({ cycle: result.cycle, zones: zonesOut, exitCode: code }, null, 2) + '\n');
-    } else {
+    if (opts.json) writeJson(mode.command, cycleJson(config, result), code);
+    else {
       process.stdout.write(renderOnce(config, result, { limit: Number(opts.limit ?? 20) }) + '\n');
       if (code === EXIT.held) process.stdout.write('\nheld by the guard: nothing was written. Review the plan, then `origin-region-sync approve <plan-id>` (a running daemon applies it) or `sync --once --force`.\n');
     }
@@ -67,7 +66,7 @@ export function registerSync(program: Command): void {
     )
     .action(async (opts: SyncOptions) => {
       if (!opts.once) throw new CliError('sync needs --once (it runs one cycle and exits); the daemon is `origin-region-sync run`', EXIT.usage);
-      process.exitCode = await once(opts, { dryRun: !!opts.dryRun });
+      process.exitCode = await once(opts, { dryRun: !!opts.dryRun, command: 'sync' });
     });
 
   addConfigOption(program.command('plan'))
@@ -78,6 +77,6 @@ export function registerSync(program: Command): void {
     .option('-v, --verbose', 'log progress details to stderr')
     .addHelpText('after', '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.')
     .action(async (opts: SyncOptions) => {
-      process.exitCode = await once(opts, { dryRun: true });
+      process.exitCode = await once(opts, { dryRun: true, command: 'plan' });
     });
 }
