@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addConfigOption, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, cliLogger, countArg, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
 import { writeJson } from './json.ts';
 import { renderStatus } from './render.ts';
 
@@ -7,14 +7,14 @@ export function registerStatus(program: Command): void {
   addConfigOption(program.command('status'))
     .description('show, per zone, managed / unmanaged / cap / budget left and the last complete reconcile and its age; queue depths; scopes; recent errors')
     .option('--json', 'print JSON (the schema every command shares: docs/cli-output.schema.json)')
-    .option('--errors <n>', 'recent errors to show', '10')
-    .action(async (opts: GlobalOptions & { json?: boolean; errors: string }) => {
+    .option('--errors <n>', 'recent errors to show', countArg, 10)
+    .action(async (opts: GlobalOptions & { json?: boolean; errors: number }) => {
       const config = await loadConfigFor(opts);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { collectStatus } = await import('../server/status.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
       try {
-        const report = await collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: Number(opts.errors) || 10 });
+        const report = await collectStatus(config, rt.ctx.state, rt.ctx.queues, { errors: opts.errors });
         if (opts.json) writeJson('status', report, EXIT.ok);
         else process.stdout.write(renderStatus(config, report) + '\n');
       } finally {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, cliLogger, countArg, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
 import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
@@ -10,7 +10,7 @@ interface SyncOptions extends GlobalOptions {
   zone?: string;
   json?: boolean;
   verbose?: boolean;
-  limit?: string;
+  limit?: number;
 }
 
 /** `sync --once` and `plan`: one cycle through the same queues and workers as the daemon, in this process. */
@@ -39,7 +39,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
     const code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
     if (opts.json) writeJson(mode.command, cycleJson(config, result), code);
     else {
-      process.stdout.write(renderOnce(config, result, { limit: Number(opts.limit ?? 20) }) + '\n');
+      process.stdout.write(renderOnce(config, result, { limit: opts.limit ?? 20 }) + '\n');
       if (code === EXIT.held) process.stdout.write('\nheld by the guard: nothing was written. Review the plan, then `origin-region-sync approve <plan-id>` (a running daemon applies it) or `sync --once --force`.\n');
     }
     return code;
@@ -58,7 +58,7 @@ export function registerSync(program: Command): void {
     .option('--force', 'apply plans the mass-change guard would hold')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
-    .option('--limit <n>', 'items listed per section in text output', '20')
+    .option('--limit <n>', 'items listed per section in text output', countArg, 20)
     .option('-v, --verbose', 'log progress details to stderr')
     .addHelpText(
       'after',
@@ -73,7 +73,7 @@ export function registerSync(program: Command): void {
     .description('discover and diff every zone (or one), print what a sync would do, and write nothing to Cloudflare')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
-    .option('--limit <n>', 'items listed per section in text output', '20')
+    .option('--limit <n>', 'items listed per section in text output', countArg, 20)
     .option('-v, --verbose', 'log progress details to stderr')
     .addHelpText('after', '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.')
     .action(async (opts: SyncOptions) => {
