@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # origin-region-sync: Node 24 LTS runs the TypeScript sources directly (type stripping): no build output,
 # the image holds the sources and the production dependencies, and runs as the unprivileged "node" user.
+# The base is pinned to a Node release (the one CI tests with) so a rebuild does not change the runtime;
+# bump the three FROM lines together. test/deploy/dockerfile.test.ts checks these rules.
 
-FROM node:24-slim AS deps
+FROM node:24.22.3-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Every dependency, for the type check below; install scripts are not needed by anything we use.
@@ -18,12 +20,12 @@ COPY test ./test
 COPY bench ./bench
 RUN npm run typecheck
 
-FROM node:24-slim AS prod-deps
+FROM node:24.22.3-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
-FROM node:24-slim
+FROM node:24.22.3-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
       'after',
       `
 Configuration: --config FILE, else $ORS_CONFIG, else ./origin-region-sync.yaml (see config/example.yaml).
-Exit codes: 0 ok, 1 errors, 2 bad configuration or usage, 3 plan held by the mass-change guard.
+Exit codes: 0 ok, 1 errors, 2 bad configuration or usage (no command: this help on stderr), 3 plan held by the mass-change guard.
 Quick start: npm run demo`,
     );
   program.configureHelp({ sortSubcommands: false });
@@ -59,8 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are "errors" to commander; usage mistakes were already printed.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      // Help and version are "errors" to commander; usage mistakes were already printed. Help asked for
+      // (--help, `help`) goes to stdout, exit 0; no command at all is a usage mistake: help on stderr, exit 2.
+      const asked = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0);
+      return asked ? 0 : 2;
     }
     const { message, exitCode } = formatError(err);
     process.stderr.write(`origin-region-sync: ${message}\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
 interface ApplyOptions extends GlobalOptions {
@@ -42,10 +43,8 @@ export function registerApply(program: Command): void {
         const result = await runOnce(rt, { reason: 'plan-file', zones: doc.zones.map((z) => z.zoneId), expect }).finally(stopProgress);
         const stale = result.zones.filter((z) => z.result.status === 'stale');
         const code = stale.length > 0 ? EXIT.error : exitCodeOf(result);
-        if (opts.json) {
-          const zonesOut = result.zones.map((z) => ({ zoneId: z.result.zoneId, name: config.zones.find((x) => x.id === z.result.zoneId)?.name ?? null, result: z.result, plan: z.plan }));
-          process.stdout.write(JSON.stringify({ cycle: result.cycle, zones: zonesOut, exitCode: code }, null, 2) + '\n');
-        } else {
+        if (opts.json) writeJson('apply', cycleJson(config, result), code);
+        else {
           process.stdout.write(renderOnce(config, result, { limit: Number(opts.limit) || 20 }) + '\n');
           for (const z of stale) process.stdout.write(`\nstale: zone ${z.result.zoneId}: ${z.result.statusReason}\n`);
         }

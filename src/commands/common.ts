@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig, type Config, type LoadOptions } from '../config/load.ts';
@@ -19,6 +19,19 @@ export class CliError extends Error {
 export interface GlobalOptions {
   config?: string;
   logLevel?: string;
+}
+
+/** An option argument that must be a whole number ≥ 0 (`--limit`, `--errors`): anything else is a usage error. */
+export function countArg(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number ≥ 0 (e.g. 20)');
+  return Number(value);
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** --log-level, refused with the valid levels (exit 2) before anything starts. */
+export function logLevelOption(description: string): Option {
+  return new Option('--log-level <level>', description).choices(LOG_LEVELS);
 }
 
 export function addConfigOption(cmd: Command): Command {

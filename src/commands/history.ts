@@ -3,6 +3,7 @@ import { parseDuration } from '../config/duration.ts';
 import { canonicalIp } from '../model/index.ts';
 import type { AuditRecord } from '../state/audit.ts';
 import { addConfigOption, CliError, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { writeJson } from './json.ts';
 import { table } from './render.ts';
 
 interface HistoryOptions extends GlobalOptions {
@@ -54,7 +55,8 @@ export function registerHistory(program: Command): void {
       try {
         const log = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
         const records = (await Promise.all(zones.map((z) => log.query({ zoneId: z.id, since, limit, ...(ip ? { ip } : {}) })))).flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
-        process.stdout.write((opts.json ? JSON.stringify({ records, exitCode: EXIT.ok }, null, 2) : renderHistory(config.zones, records)) + '\n');
+        if (opts.json) writeJson('history', { records }, EXIT.ok);
+        else process.stdout.write(renderHistory(config.zones, records) + '\n');
       } finally {
         await redis.quit().catch(() => redis.disconnect());
       }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/load.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';
 import { addConfigOption, CliError, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { writeJson } from './json.ts';
 import { planCounts } from './plan-summary.ts';
 import { renderPlan, table } from './render.ts';
 
@@ -51,7 +52,7 @@ export function registerPlans(program: Command): void {
           .slice(0, limit);
         if (opts.json) {
           const rows = all.map((p) => ({ id: p.id, zoneId: p.zoneId, createdAt: p.createdAt, status: p.status, ...(p.statusReason ? { statusReason: p.statusReason } : {}), trigger: p.reason, dryRun: p.dryRun, digest: p.digest, ...planCounts(p) }));
-          process.stdout.write(JSON.stringify({ plans: rows, exitCode: EXIT.ok }, null, 2) + '\n');
+          writeJson('plans list', { plans: rows }, EXIT.ok);
           return;
         }
         if (all.length === 0) {
@@ -84,7 +85,7 @@ export function registerPlans(program: Command): void {
         const plan: StoredPlan | null = await state.getPlan(id);
         if (!plan) throw new CliError(`no plan ${id} under prefix ${config.redis.prefix} (plans are kept 7 days, no-op plans 1 hour)`, EXIT.error);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ plan: { ...plan, batches: await state.getBatches(id) }, exitCode: EXIT.ok }, null, 2) + '\n');
+          writeJson('plans show', { plan: { ...plan, batches: await state.getBatches(id) } }, EXIT.ok);
           return;
         }
         if (opts.markdown) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { writeJson } from './json.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
 
 export function registerRecover(program: Command): void {
@@ -30,7 +31,9 @@ Exit codes: 0 done, 1 errors, 2 bad usage (unknown zone, zone not recovering).`,
           throw err instanceof RecoverError ? new CliError(err.message, EXIT.usage) : err;
         });
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ zoneId: z.id, dryRun: !!opts.dryRun, ...r }, null, 2) + '\n');
+          const code = r.unknown.length > 0 ? EXIT.error : EXIT.ok;
+          writeJson('recover', { zoneId: z.id, dryRun: !!opts.dryRun, ...r }, code);
+          process.exitCode = code;
           return;
         }
         const verb = opts.dryRun ? 'would claim' : 'claimed';

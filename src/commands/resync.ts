@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CycleResult } from '../pipeline/jobs.ts';
 import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce } from './render.ts';
 import { parseDuration } from '../config/duration.ts';
 
@@ -11,10 +12,11 @@ export function registerResync(program: Command): void {
     .option('--scope <scope-id>', 'rediscover only this scope (see `status` for scope ids; an unknown one, or one the zone does not select, exits 2)')
     .option('--wait', 'wait for the result and print it (exit codes as `sync --once`)')
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
-    .option('--json', 'with --wait: print JSON')
+    .option('--json', 'with --wait: print the result as JSON (the schema every command shares: docs/cli-output.schema.json)')
     .action(async (opts: GlobalOptions & { zone?: string; scope?: string; wait?: boolean; timeout: string; json?: boolean }) => {
       const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const logger = cliLogger(config, opts);
+      if (opts.json && !opts.wait) throw new CliError('--json needs --wait (without it there is no result to print)', EXIT.usage);
       const timeoutMs = parseDuration(opts.timeout);
       if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);
       const { startRuntime } = await import('../pipeline/runtime.ts');
@@ -39,8 +41,10 @@ export function registerResync(program: Command): void {
         const cycle = c.result;
         const zones = await Promise.all(cycle.reconciles.map((z) => waitForZone(rt, z.zoneId, z.jobId, cycle.discoveredAt, false, signal)));
         const once = { cycle, zones };
-        process.stdout.write(opts.json ? JSON.stringify(once, null, 2) + '\n' : renderOnce(config, once) + '\n');
-        process.exitCode = exitCodeOf(once);
+        const code = exitCodeOf(once);
+        if (opts.json) writeJson('resync', cycleJson(config, once), code);
+        else process.stdout.write(renderOnce(config, once) + '\n');
+        process.exitCode = code;
       } finally {
         await rt.close();
       }

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { Runtime } from '../pipeline/runtime.ts';
 import type { PendingRuntime } from '../server/http.ts';
-import { addConfigOption, cliLogger, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { addConfigOption, cliLogger, loadConfigFor, logLevelOption, onSignals, type GlobalOptions } from './common.ts';
 
 export function registerRun(program: Command): void {
   addConfigOption(program.command('run'))
     .description('run the daemon: workers for every queue, the periodic reconcile schedule, and the HTTP server (/healthz, /readyz, /metrics, dashboard, resync API)')
     .option('--no-server', 'do not start the HTTP server')
     .option('--no-schedule', 'do not create or update the periodic schedule (another replica owns it)')
-    .option('--log-level <level>', 'override log.level (fatal, error, warn, info, debug, trace)')
+    .addOption(logLevelOption('override log.level'))
     .addHelpText(
       'after',
       `

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { DryRunContext } from '../pipeline/dry-run.ts';
 import type { OnceResult } from '../pipeline/run-once.ts';
-import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, cliLogger, countArg, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
 interface SyncOptions extends GlobalOptions {
@@ -11,7 +12,7 @@ interface SyncOptions extends GlobalOptions {
   zone?: string;
   json?: boolean;
   verbose?: boolean;
-  limit?: string;
+  limit?: number;
   out?: string;
   detailedExitcode?: boolean;
 }
@@ -21,7 +22,7 @@ interface SyncOptions extends GlobalOptions {
  * `plan` and `sync --once --dry-run`: the same discovery and planning in this process, without queues or
  * workers, so no job waiting for a daemon can run here, and nothing is written (see pipeline/dry-run.ts).
  */
-async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<number> {
+async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' | 'plan' }): Promise<number> {
   const config = await loadConfigFor(opts);
   const logger = cliLogger(config, opts);
   let zones: string[] | undefined;
@@ -66,11 +67,9 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean }): Promise<numbe
     }
     // Terraform's -detailed-exitcode: a CI job can tell "nothing to do" from "changes pending".
     if (mode.dryRun && opts.detailedExitcode && code === 0 && result.zones.some((z) => (z.plan?.upserts.length ?? 0) + (z.plan?.deletes.length ?? 0) > 0)) code = 2;
-    if (opts.json) {
-      const zonesOut = result.zones.map((z) => ({ zoneId: z.result.zoneId, name: config.zones.find((x) => x.id === z.result.zoneId)?.name ?? null, result: z.result, plan: z.plan }));
-      process.stdout.write(JSON.stringify({ cycle: result.cycle, zones: zonesOut, exitCode: code }, null, 2) + '\n');
-    } else {
-      process.stdout.write(renderOnce(config, result, { limit: Number(opts.limit ?? 20) }) + '\n');
+    if (opts.json) writeJson(mode.command, cycleJson(config, result), code);
+    else {
+      process.stdout.write(renderOnce(config, result, { limit: opts.limit ?? 20 }) + '\n');
       if (code === EXIT.held) process.stdout.write('\nheld by the guard: nothing was written. Review the plan, then `origin-region-sync approve <plan-id>` (a running daemon applies it) or `sync --once --force`.\n');
     }
     return code;
@@ -89,7 +88,7 @@ export function registerSync(program: Command): void {
     .option('--force', 'apply plans the mass-change guard would hold')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
-    .option('--limit <n>', 'items listed per section in text output', '20')
+    .option('--limit <n>', 'items listed per section in text output', countArg, 20)
     .option('-v, --verbose', 'log progress details to stderr')
     .addHelpText(
       'after',
@@ -97,14 +96,14 @@ export function registerSync(program: Command): void {
     )
     .action(async (opts: SyncOptions) => {
       if (!opts.once) throw new CliError('sync needs --once (it runs one cycle and exits); the daemon is `origin-region-sync run`', EXIT.usage);
-      process.exitCode = await once(opts, { dryRun: !!opts.dryRun });
+      process.exitCode = await once(opts, { dryRun: !!opts.dryRun, command: 'sync' });
     });
 
   addConfigOption(program.command('plan'))
     .description('discover and diff every zone (or one) in this process and print what a sync would do; runs no queued job, writes nothing to Cloudflare and changes no state a daemon uses')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--json', 'print a stable, machine-readable JSON document instead of text')
-    .option('--limit <n>', 'items listed per section in text output', '20')
+    .option('--limit <n>', 'items listed per section in text output', countArg, 20)
     .option('-v, --verbose', 'log progress details to stderr')
     .option('--out <file>', 'save the plan (with its digest and the state it was made from) for `apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when changes are pending, 1 on errors')
@@ -113,6 +112,6 @@ export function registerSync(program: Command): void {
       '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.\nWith --detailed-exitcode: 0 nothing to do, 1 errors, 2 changes pending (as terraform plan -detailed-exitcode).',
     )
     .action(async (opts: SyncOptions) => {
-      process.exitCode = await once(opts, { dryRun: true });
+      process.exitCode = await once(opts, { dryRun: true, command: 'plan' });
     });
 }

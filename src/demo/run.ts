@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.ts';
 import { formatDuration } from '../config/duration.ts';
+import { cycleJson, writeJson } from '../commands/json.ts';
 import { exitCodeOf, renderOnce, showProgress, table } from '../commands/render.ts';
 import { createLogger } from '../log.ts';
 import { runOnce } from '../pipeline/run-once.ts';
@@ -11,6 +12,8 @@ export interface DemoOptions {
   watch: boolean;
   listen?: string;
   verbose?: boolean;
+  /** Print the two cycles as one JSON document on stdout (the narrative goes to stderr). */
+  json?: boolean;
   out?: NodeJS.WritableStream;
 }
 
@@ -22,7 +25,7 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
  * config/demo.yaml. Two cycles: the first converges the zone, the second writes nothing.
  */
 export async function runDemo(opts: DemoOptions): Promise<number> {
-  const out = opts.out ?? process.stdout;
+  const out = opts.out ?? (opts.json ? process.stderr : process.stdout);
   const say = (s = '') => out.write(s + '\n');
   say(bold('origin-region-sync demo'));
   const demo = await startDemoEnvironment();
@@ -56,6 +59,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`plan ${z.result.planId}: ${z.result.status}; Cloudflare saw ${reads} read request(s) and ${writes} write(s).`);
 
     const code = Math.max(exitCodeOf(first), exitCodeOf(second));
+    if (opts.json) writeJson('demo', { cycles: [cycleJson(config, first), cycleJson(config, second)] }, code);
     if (!opts.watch) {
       say(`\n${code === 0 ? 'Converged.' : 'Finished with problems (see above).'} Keep it running with its dashboard: npm run demo -- --watch`);
       return code;

@@ -21,7 +21,8 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
       return r;
     }
     try {
-      const r = d.kind === 'upsert' ? await upsertBatch(ctx, d, signal) : await deleteBatch(ctx, d, signal);
+      const endTimer = ctx.metrics.applyDuration.startTimer({ kind: d.kind });
+      const r = await (d.kind === 'upsert' ? upsertBatch(ctx, d, signal) : deleteBatch(ctx, d, signal)).finally(() => endTimer());
       await ctx.state.recordBatch(d.planId, r);
       await audit(ctx, d, r.failed);
       ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'ok' }, r.succeeded);

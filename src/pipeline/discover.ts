@@ -37,7 +37,7 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
  * Scans one scope with the discover timeout and stores nothing: the discover worker and a dry run
  * (which must not record a scan) both call it.
  */
-export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connectors'>, name: string, scope: Scope, signal?: AbortSignal): Promise<Scan> {
+export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connectors' | 'metrics'>, name: string, scope: Scope, signal?: AbortSignal): Promise<Scan> {
   const connector = ctx.connectors.get(name);
   if (!connector) {
     return { scope, result: { status: 'failed', origins: [], skipped: [], error: `connector "${name}" is not configured in this process` }, at: Date.now(), made: false };
@@ -48,6 +48,7 @@ export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connector
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let result: ScanResult;
+  const endTimer = ctx.metrics.discoverDuration.startTimer({ connector: name });
   try {
     result = await Promise.race([
       connector.discover(scope, controller.signal),
@@ -63,6 +64,7 @@ export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connector
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+    endTimer();
   }
   return { scope, result, at: Date.now(), made: true };
 }

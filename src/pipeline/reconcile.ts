@@ -25,6 +25,15 @@ const SUPPORTED_REGIONS_TTL = 3600;
  * active while its batches run, which is what keeps a zone's reconciles from overlapping.
  */
 export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJob>, token?: string, signal?: AbortSignal): Promise<ReconcileResult> {
+  const endTimer = ctx.metrics.reconcileDuration.startTimer({ zone: job.data.zoneId });
+  try {
+    return await reconcileZone(ctx, job, token, signal);
+  } finally {
+    endTimer();
+  }
+}
+
+async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token?: string, signal?: AbortSignal): Promise<ReconcileResult> {
   const { zoneId, cycleId, dryRun = false } = job.data;
   const zone = ctx.config.zones.find((z) => z.id === zoneId);
   const base = { zoneId, cycleId, upserts: 0, deletes: 0, failed: 0, requests: 0 };

@@ -18,32 +18,6 @@ import { collectStatus } from './status.ts';
  */
 export const REDIS_ANSWER_MS = { ready: 800, page: 5000 };
 
-/**
- * Joins Prometheus text expositions. BullMQ exports each queue separately, each with its own HELP and
- * TYPE lines; a scrape with a metric family declared twice is rejected, so families are merged.
- */
-export function mergeExposition(parts: string[]): string {
-  const families = new Map<string, { meta: string[]; samples: string[] }>();
-  const family = (name: string) => {
-    let f = families.get(name);
-    if (!f) families.set(name, (f = { meta: [], samples: [] }));
-    return f;
-  };
-  for (const line of parts.join('\n').split('\n')) {
-    if (line.trim() === '') continue;
-    const meta = /^# (HELP|TYPE) (\S+)/.exec(line);
-    if (meta) {
-      const f = family(meta[2]!);
-      if (!f.meta.some((m) => m.startsWith(`# ${meta[1]} `))) f.meta.push(line);
-      continue;
-    }
-    const name = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)?.[1];
-    if (!name) continue;
-    const base = families.has(name) ? name : name.replace(/_(bucket|sum|count|total|created)$/, '');
-    family(families.has(base) ? base : name).samples.push(line);
-  }
-  return [...families.values()].map((f) => [...f.meta, ...f.samples].join('\n')).join('\n') + '\n';
-}
 
 export interface AdminServer {
   url: string;
@@ -167,19 +141,19 @@ export async function startAdminServer(source: Runtime | PendingRuntime, opts: {
       return send(notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady, degraded });
     }
     if (path === '/metrics') {
-      only('GET');
+      only('GET', 'HEAD');
+      // HEAD (a probe checking the endpoint is there) gets the headers without a scrape's work.
+      if (req.method === 'HEAD') return send(200, '', metrics.registry.contentType.split(';')[0]);
       // Without Redis the scrape still succeeds with what this process knows (counters, last gauges).
-      let bull: string[] = [];
       try {
         const rt = usable();
-        bull = await fromRedis(health, refreshGauges(rt).then(() => Promise.all(Object.values(rt.ctx.queues).map((q) => q.exportPrometheusMetrics()))));
+        await fromRedis(health, refreshGauges(rt).then(() => metrics.setQueueCounts(Object.values(rt.ctx.queues))));
         metrics.redisUp.set(1);
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof RedisSlow)) throw err;
         metrics.redisUp.set(0);
       }
-      const own = await metrics.registry.metrics();
-      return send(200, mergeExposition([own, ...bull]), metrics.registry.contentType.split(';')[0]);
+      return send(200, await metrics.registry.metrics(), metrics.registry.contentType.split(';')[0]);
     }
     if (path === '/' || path === '/dashboard') {
       only('GET');

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import pkg from '../../package.json' with { type: 'json' };
 import type { Outcome } from '../cloudflare/types.ts';
 
 /**
@@ -85,8 +87,53 @@ export class Metrics {
   readonly possiblyOurs = new Gauge({ name: 'ors_zone_possibly_ours', help: 'Unowned mappings listed as "possibly ours, from before the state loss", awaiting review (`recover --zone`).', labelNames: ['zone'] as const, registers: [this.registry] });
   readonly deletesFrozen = new Gauge({ name: 'ors_zone_deletes_frozen', help: '1 while the zone\'s deletes are frozen after a state loss (until its first complete reconcile).', labelNames: ['zone'] as const, registers: [this.registry] });
 
+  // BullMQ's own export names its gauge bullmq_job_count, which Prometheus' naming rules (and promtool) reserve
+  // for summaries and histograms: the same counts, under a conforming name.
+  readonly queueJobs = new Gauge({ name: 'ors_queue_jobs', help: 'Jobs in each queue (cycle, discover, reconcile, apply) by state, at scrape time.', labelNames: ['queue', 'state'] as const, registers: [this.registry] });
+
+  readonly buildInfo = new Gauge({ name: 'ors_build_info', help: 'Always 1; the labels say which release and which Node.js run.', labelNames: ['version', 'node'] as const, registers: [this.registry] });
+
+  // Durations, measured in the process that did the work.
+  readonly discoverDuration = new Histogram({
+    name: 'ors_discover_duration_seconds',
+    help: 'Time to discover one scope (the connector call, up to schedule.discoverTimeout), by connector.',
+    labelNames: ['connector'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: 'ors_reconcile_duration_seconds',
+    help: 'Time to reconcile one zone: list, plan and, unless dry run or held, wait for its batches; by zone.',
+    labelNames: ['zone'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+
+  readonly applyDuration = new Histogram({
+    name: 'ors_apply_batch_duration_seconds',
+    help: 'Time to send one batch of ≤100 mappings to Cloudflare and record its result, by batch kind (upsert, delete).',
+    labelNames: ['kind'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ors_process_' });
+    // prom-client's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), unprefixed,
+    // so stock Node.js dashboards work as they are.
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named *_total break Prometheus' naming rules (promtool rejects them); the per-type
+      // nodejs_active_{handles,requests,resources} gauges carry the same figures: sum() them.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
+    this.buildInfo.set({ version: pkg.version, node: process.version }, 1);
+  }
+
+  async setQueueCounts(queues: Queue[]): Promise<void> {
+    const counts = await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts()] as const));
+    this.queueJobs.reset();
+    for (const [queue, byState] of counts) for (const [state, n] of Object.entries(byState)) this.queueJobs.set({ queue, state }, n);
   }
 
   cloudflareRequest(info: { method: string; family: string; outcome: Outcome }): void {

@@ -43,9 +43,9 @@ describe('HTTP server', () => {
     expect(text).toMatch(/ors_zone_last_complete_reconcile_timestamp_seconds\{zone="[0-9a-f]+"\} \d+/);
     expect(text).toMatch(/ors_cloudflare_requests_total\{method="PATCH",family="v1",outcome="ok"\} 1/);
     expect(text).toMatch(/ors_scope_status\{connector="inventory",scope="inventory\/mixed\/file\/\*",status="complete"\} 1/);
-    expect(text).toMatch(/bullmq_job_count\{queue="apply", ?state="completed"\} \d+/);
+    expect(text).toMatch(/ors_queue_jobs\{queue="apply",state="completed"\} \d+/);
     // One HELP/TYPE per metric family, even with four queues: Prometheus rejects duplicates.
-    expect(text.match(/# TYPE bullmq_job_count /g)).toHaveLength(1);
+    expect(text.match(/# TYPE ors_queue_jobs /g)).toHaveLength(1);
     expect(text.match(/# TYPE ors_zone_mappings_managed /g)).toHaveLength(1);
     expect(text).not.toContain(ADMIN);
   });
