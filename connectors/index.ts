@@ -7,17 +7,26 @@ import * as azure from './azure/config.ts';
 import * as file from './file/config.ts';
 import * as gcp from './gcp/config.ts';
 import * as oci from './oci/config.ts';
+import { credentialHints } from './shared/credential-keys.ts';
 
 const TYPES = ['file', 'aws', 'gcp', 'azure', 'oci'] as const;
 
 /** Connector names end up in scope ids (`<name>/<vendor>/<account>/<region>`): no slashes, no spaces. */
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
+const SCHEMAS = { file: file.configSchema, aws: aws.configSchema, gcp: gcp.configSchema, azure: azure.configSchema, oci: oci.configSchema };
+const KEYS = new Map(Object.entries(SCHEMAS).map(([type, schema]) => [type, new Set(Object.keys(schema.shape))]));
+
+const union = z.discriminatedUnion('type', [file.configSchema, aws.configSchema, gcp.configSchema, azure.configSchema, oci.configSchema], {
+  error: (iss) =>
+    iss.code === 'invalid_union' ? `unknown connector type ${JSON.stringify((iss.input as { type?: unknown })?.type)} (one of ${TYPES.join(', ')})` : undefined,
+});
+
 export const connectorConfigSchema = z
-  .discriminatedUnion('type', [file.configSchema, aws.configSchema, gcp.configSchema, azure.configSchema, oci.configSchema], {
-    error: (iss) =>
-      iss.code === 'invalid_union' ? `unknown connector type ${JSON.stringify((iss.input as { type?: unknown })?.type)} (one of ${TYPES.join(', ')})` : undefined,
-  })
+  .preprocess(
+    credentialHints((type) => (typeof type === 'string' ? KEYS.get(type) : undefined)),
+    union,
+  )
   .superRefine((c, ctx) => {
     if (!NAME.test(c.name)) ctx.addIssue({ code: 'custom', path: ['name'], message: 'lowercase letters, digits, - and _ (it becomes part of every scope id)' });
   });

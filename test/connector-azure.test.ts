@@ -101,13 +101,15 @@ describe('azure connector through the ARM fake', () => {
     expect(skipped).toEqual(
       expect.arrayContaining([
         { ip: '198.51.100.30', reason: 'anycast', source: `${src(WEB, 'web-global', 'web-global-lb-pip')} (loadBalancers/web-global-lb)` },
-        { ip: '', reason: 'unassigned', source: `${src(WEB, 'web-japaneast', 'web-jpe-vm1-pip')} (networkInterfaces/web-jpe-vm1-nic)` },
+        // No address: named by the resource, so a plan's skipped list says which one.
+        { ip: 'web-jpe-vm1-pip', reason: 'unassigned', source: `${src(WEB, 'web-japaneast', 'web-jpe-vm1-pip')} (networkInterfaces/web-jpe-vm1-nic)` },
         { ip: '10.20.30.40', reason: 'not-public', source: `${src(WEB, 'web-lab', 'web-lab-pip')} (unattached)` },
       ]),
     );
     expect(r.skipped).toHaveLength(3);
     expect(r.skipped.find((s) => s.reason === 'anycast')?.detail).toMatch(/Global tier/);
-    expect(r.skipped.find((s) => s.ip === '')?.detail).toMatch(/no address allocated \(Dynamic allocation/);
+    expect(r.skipped.find((s) => s.reason === 'unassigned')?.detail).toMatch(/^web-jpe-vm1-pip \(networkInterfaces\/web-jpe-vm1-nic\) has no address allocated \(Dynamic allocation/);
+    expect(r.skipped.every((s) => s.ip !== '')).toBe(true);
     expect(r.skipped.find((s) => s.ip === '10.20.30.40')?.detail).toMatch(/private/);
     expect(r.skipped.every((s) => s.scope === `az/azure/${WEB}/*`)).toBe(true);
   });
@@ -120,7 +122,7 @@ describe('azure connector through the ARM fake', () => {
       ['192.0.2.40', '192.0.2.50', '198.51.100.20', '2001:db8:10::10', '2001:db8:20::20', '203.0.113.10', '203.0.113.11', '203.0.113.13'].sort(),
     );
     // Untagged resources are not origins of this connector, so they are not "skipped" either.
-    expect(web.skipped.map((s) => s.ip).sort()).toEqual(['', '10.20.30.40', '198.51.100.30']);
+    expect(web.skipped.map((s) => s.ip).sort()).toEqual(['10.20.30.40', '198.51.100.30', 'web-jpe-vm1-pip']);
 
     const data = await c.discover(scopeFor(c, DATA), live());
     expect(byIp(data)).toEqual({ '192.0.2.60': 'westus3', '2001:db8:60::60': 'westus3' });

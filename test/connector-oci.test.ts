@@ -128,6 +128,23 @@ describe('oci connector: discovery', () => {
     });
   });
 
+  it('depends on no optional filter: an endpoint refusing `lifetime` gives the same origins, pages asked 1000 at a time', async () => {
+    const plain = await withFake(inventory(), (fake) => discoverAll(fake));
+    const strict = await withFake(
+      inventory((i) => ((i as { unsupportedParams?: string[] }).unsupportedParams = ['lifetime'])),
+      (fake) => discoverAll(fake),
+      1000,
+    );
+    expect(Object.keys(strict).sort()).toEqual(Object.keys(plain).sort());
+    for (const [region, r] of Object.entries(strict)) {
+      expect(r.status, `${region}: ${r.error ?? ''}`).toBe('complete');
+      expect(ips(r)).toEqual(ips(plain[region]));
+      expect(r.skipped.map((x) => x.ip).sort()).toEqual((plain[region]?.skipped ?? []).map((x) => x.ip).sort());
+    }
+    // A `limit` outside 1–1000 is refused, as OCI refuses it: the connector's 1000 is accepted.
+    expect(Object.values(strict).every((r) => r.error === undefined)).toBe(true);
+  });
+
   it('keeps only resources whose freeform or defined tags match the filter', async () => {
     await withFake(inventory(), async (fake) => {
       const regions = ['us-ashburn-1', 'eu-frankfurt-1'];

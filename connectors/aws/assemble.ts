@@ -34,11 +34,9 @@ export function attachedInstances(enis: readonly NetworkInterface[], addresses: 
   return [...ids].sort();
 }
 
-/** One list of interfaces from several filtered listings, each interface once. */
-export function uniqueInterfaces(...lists: ReadonlyArray<readonly NetworkInterface[]>): NetworkInterface[] {
-  const seen = new Map<string, NetworkInterface>();
-  for (const list of lists) for (const e of list) if (e.NetworkInterfaceId && !seen.has(e.NetworkInterfaceId)) seen.set(e.NetworkInterfaceId, e);
-  return [...seen.values()];
+/** Whether an interface carries an address that can be an origin (public IPv4 on any private IP, or IPv6). */
+export function withPublicAddress(eni: NetworkInterface): boolean {
+  return Boolean(eni.Association?.PublicIp || eni.PrivateIpAddresses?.some((p) => p.Association?.PublicIp) || eni.Ipv6Addresses?.some((v) => v.Ipv6Address));
 }
 
 export function assemble(opts: {

@@ -96,6 +96,7 @@ export class AwsConnector implements Connector {
         concurrency: this.concurrency,
         filter: this.config.tags,
         secrets: this.secrets,
+        log: this.log.child({ scope: scope.id }),
         signal,
       });
     } catch (e) {
@@ -163,9 +164,11 @@ export class AwsConnector implements Connector {
   private async regionsOf(account: Account, signal: AbortSignal): Promise<string[]> {
     const match = regionMatcher(this.config.regions);
     try {
-      const enabled = await enabledRegions(this.client(account, this.homeRegion), signal);
+      const { enabled, notOptedIn } = await enabledRegions(this.client(account, this.homeRegion), signal);
       for (const r of this.config.regions ?? []) {
-        if (!r.includes('*') && !enabled.includes(r)) this.log.warn({ account: account.id, region: r }, 'configured region is not enabled in this account; skipped');
+        if (r.includes('*') || enabled.includes(r)) continue;
+        const why = notOptedIn.includes(r) ? 'is not opted in (opt-in-status not-opted-in): enable it in the account to scan it' : 'is not enabled in this account';
+        this.log.warn({ account: account.id, region: r }, `configured region ${why}; skipped`);
       }
       return enabled.filter(match).sort();
     } catch (e) {

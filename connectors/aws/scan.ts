@@ -1,10 +1,11 @@
 import type { EC2Client, NetworkInterface } from '@aws-sdk/client-ec2';
+import type { Logger } from 'pino';
 import type { ScanResult } from '../connector.ts';
 import { mapBounded } from '../shared/concurrency.ts';
 import type { ScanCollector } from '../shared/scan-collector.ts';
-import { assemble, attachedInstances, uniqueInterfaces } from './assemble.ts';
+import { assemble, attachedInstances, withPublicAddress } from './assemble.ts';
 import { describeError, isAbort } from './errors.ts';
-import { elasticIps, instanceTags, interfacesWithIpv6, interfacesWithPublicIpv4 } from './sources.ts';
+import { allInterfaces, elasticIps, instanceTags } from './sources.ts';
 
 /** mapBounded over tasks of different result types, keeping each one's type. */
 async function allBounded<T extends ReadonlyArray<() => Promise<unknown>>>(tasks: T, limit: number): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
@@ -12,9 +13,9 @@ async function allBounded<T extends ReadonlyArray<() => Promise<unknown>>>(tasks
 }
 
 /**
- * One account × region: Elastic IPs and the two interface listings (public IPv4, IPv6) run side by side
- * (at most `concurrency` at once), then the tags of the instances they point at. Complete only when
- * every call read every page; failed when none of the three listings read anything.
+ * One account × region: Elastic IPs and the interface listing run side by side (at most `concurrency` at
+ * once), then the tags of the instances they point at. Complete only when every call read every page;
+ * failed when neither listing read anything.
  */
 export async function scanRegion(opts: {
   client: EC2Client;
@@ -23,6 +24,8 @@ export async function scanRegion(opts: {
   concurrency: number;
   filter: Record<string, string> | undefined;
   secrets: readonly string[];
+  /** Told (once per scope) when the endpoint refused a filter and the call went on without it. */
+  log: Logger;
   signal: AbortSignal;
 }): Promise<ScanResult> {
   const { client, collector, signal } = opts;
@@ -42,23 +45,23 @@ export async function scanRegion(opts: {
     for (const [message, labels] of failures) collector.fail(`${labels.join(', ')}: ${message}`);
   };
 
-  const v4: NetworkInterface[] = [];
-  const v6: NetworkInterface[] = [];
-  const [addresses, v4done, v6done] = await allBounded(
+  const listed: NetworkInterface[] = [];
+  const [addresses, enisDone] = await allBounded(
     [
       () => attempt('DescribeAddresses', () => elasticIps(client, signal)),
-      () => attempt('DescribeNetworkInterfaces(association.public-ip)', () => interfacesWithPublicIpv4(client, v4, signal).then(() => true)),
-      () => attempt('DescribeNetworkInterfaces(ipv6-addresses.ipv6-address)', () => interfacesWithIpv6(client, v6, signal).then(() => true)),
+      () => attempt('DescribeNetworkInterfaces', () => allInterfaces(client, listed, signal).then(() => true)),
     ] as const,
     opts.concurrency,
   );
-  if (addresses === undefined && !v4done && !v6done && v4.length === 0 && v6.length === 0) {
+  if (addresses === undefined && !enisDone && listed.length === 0) {
     report();
     return collector.result('failed');
   }
-  const enis = uniqueInterfaces(v4, v6);
+  const enis = listed.filter(withPublicAddress);
   const ids = attachedInstances(enis, addresses ?? []);
-  const tags = ids.length > 0 ? await attempt('DescribeTags(instance)', () => instanceTags(client, ids, signal)) : undefined;
+  const dropped = (e: unknown) =>
+    opts.log.warn({ region: opts.region, call: 'DescribeTags', filter: 'resource-id', err: describeError(e, opts.secrets) }, 'the endpoint refused a filter: listing without it and filtering here');
+  const tags = ids.length > 0 ? await attempt('DescribeTags(instance)', () => instanceTags(client, ids, signal, dropped)) : undefined;
   assemble({ region: opts.region, enis, addresses: addresses ?? [], instanceTags: tags ?? new Map(), filter: opts.filter, collector });
   report();
   return collector.result();

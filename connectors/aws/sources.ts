@@ -8,70 +8,95 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 
-/** The EC2 calls one scope (account × region) is discovered from; each follows every page. */
+/**
+ * The EC2 calls one scope (account × region) is discovered from; each follows every page. No result
+ * depends on a server-side filter: EC2 implementations differ in which filters they support and in what
+ * a filter matches (AWS documents `association.public-ip` as the Elastic IP bound to an interface), so
+ * interfaces are listed whole and chosen here on the fields the API returns.
+ */
 
-/** The largest page EC2 allows: fewest round trips for big estates (the fake may return fewer). */
+/** The largest page EC2 allows (MaxResults 5–1000): fewest round trips for big estates (the fake may return fewer). */
 const PAGE = 1000;
-/** EC2 accepts at most 200 values in one filter. */
-const FILTER_VALUES = 200;
+/** EC2 accepts at most 200 filter values in one request, summed over its filters (else FilterLimitExceeded). */
+export const FILTER_VALUES = 200;
 
-export async function enabledRegions(client: EC2Client, signal: AbortSignal): Promise<string[]> {
+/**
+ * Regions enabled for the account. `AllRegions: false` asks for enabled regions only, but an endpoint may
+ * list the others anyway (marked `not-opted-in`): those are never scanned, as every call into them fails.
+ * An empty `opt-in-status` (some implementations send empty strings for absent fields) means enabled.
+ */
+export async function enabledRegions(client: EC2Client, signal: AbortSignal): Promise<{ enabled: string[]; notOptedIn: string[] }> {
   const out = await client.send(new DescribeRegionsCommand({ AllRegions: false }), { abortSignal: signal });
-  return (out.Regions ?? [])
-    .filter((r) => r.OptInStatus === undefined || r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in')
-    .flatMap((r) => (r.RegionName ? [r.RegionName] : []));
+  const enabled: string[] = [];
+  const notOptedIn: string[] = [];
+  for (const r of out.Regions ?? []) {
+    if (!r.RegionName) continue;
+    if (!r.OptInStatus || r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in') enabled.push(r.RegionName);
+    else notOptedIn.push(r.RegionName);
+  }
+  return { enabled, notOptedIn };
 }
 
-/** Elastic IPs, associated or not. DescribeAddresses has no pagination. */
+/** Elastic IPs, associated or not. DescribeAddresses has no pagination (and takes no MaxResults). */
 export async function elasticIps(client: EC2Client, signal: AbortSignal): Promise<Address[]> {
   const out = await client.send(new DescribeAddressesCommand({}), { abortSignal: signal });
   return out.Addresses ?? [];
 }
 
 /**
- * Interfaces with a public IPv4 on their primary private IP (instances, NLB, ALB, NAT, …). Public IPv4s
- * on secondary private IPs are always Elastic IPs, so DescribeAddresses lists them even when the
- * interface is not in this list. Pages are appended to `into` as they arrive, so a failure on a later
- * page keeps what the earlier pages found (the scan is then partial).
+ * Every network interface of the region (instances, NLB, ALB, NAT, endpoints…), unfiltered: one listing
+ * serves both the public IPv4s (`Association.PublicIp`, primary and secondary private IPs) and the IPv6
+ * addresses, and the caller keeps the interfaces that carry one. Pages are appended to `into` as they
+ * arrive, so a failure on a later page keeps what the earlier pages found (the scan is then partial).
  */
-export function interfacesWithPublicIpv4(client: EC2Client, into: NetworkInterface[], signal: AbortSignal): Promise<void> {
-  return interfaces(client, 'association.public-ip', into, signal);
+export async function allInterfaces(client: EC2Client, into: NetworkInterface[], signal: AbortSignal): Promise<void> {
+  for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: PAGE }, {}, { abortSignal: signal })) into.push(...(page.NetworkInterfaces ?? []));
 }
 
-/** Interfaces with IPv6 addresses: an IPv6-only interface has no association.public-ip at all. */
-export function interfacesWithIpv6(client: EC2Client, into: NetworkInterface[], signal: AbortSignal): Promise<void> {
-  return interfaces(client, 'ipv6-addresses.ipv6-address', into, signal);
-}
+/** Error codes that say nothing about a filter: retrying without it would only repeat them. */
+const NOT_ABOUT_THE_FILTER = /^(UnauthorizedOperation|AuthFailure|AccessDenied|Blocked|OptInRequired|RequestLimitExceeded|Throttling|ThrottlingException)$/;
 
-async function interfaces(client: EC2Client, filter: string, into: NetworkInterface[], signal: AbortSignal): Promise<void> {
-  const pages = paginateDescribeNetworkInterfaces({ client, pageSize: PAGE }, { Filters: [{ Name: filter, Values: ['*'] }] }, { abortSignal: signal });
-  for await (const page of pages) into.push(...(page.NetworkInterfaces ?? []));
+function mayBeTheFilter(e: unknown): boolean {
+  if (!(e instanceof Error) || e.name === 'AbortError' || e.name === 'TimeoutError') return false;
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === 401 || status === 403) return false;
+  return !NOT_ABOUT_THE_FILTER.test(e.name);
 }
 
 /**
  * Tags of the given instances: users tag instances (`cf-origin=true`), rarely their interfaces.
  * DescribeTags rather than DescribeInstances: a tag row is a small fraction of an instance's XML, and the
- * tags are all that is needed (the interfaces already gave the addresses). 200 ids per request (the
- * filter limit); a filter, so an instance terminated meanwhile is no error.
+ * tags are all that is needed (the interfaces already gave the addresses). The `resource-id` filter (200
+ * ids per request: the whole filter-value budget; instance ids name only instances, so no `resource-type`
+ * is needed) only saves transfer: when the endpoint refuses it (any error that is not about access or
+ * throttling), every tag of the region is listed once instead and the instances' rows are kept here.
+ * `onFilterDropped` is told why, once.
  */
-export async function instanceTags(client: EC2Client, ids: readonly string[], signal: AbortSignal): Promise<Map<string, Record<string, string>>> {
+export async function instanceTags(
+  client: EC2Client,
+  ids: readonly string[],
+  signal: AbortSignal,
+  onFilterDropped: (err: unknown) => void,
+): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
-  for (let i = 0; i < ids.length; i += FILTER_VALUES) {
-    const chunk = ids.slice(i, i + FILTER_VALUES);
-    const input = {
-      Filters: [
-        { Name: 'resource-type', Values: ['instance'] },
-        { Name: 'resource-id', Values: chunk },
-      ],
-    };
+  const wanted = new Set(ids);
+  const read = async (input: { Filters?: Array<{ Name: string; Values: string[] }> }) => {
     for await (const page of paginateDescribeTags({ client, pageSize: PAGE }, input, { abortSignal: signal })) {
       for (const t of page.Tags ?? []) {
-        if (!t.ResourceId || t.Key === undefined) continue;
+        if (!t.ResourceId || !t.Key || !wanted.has(t.ResourceId)) continue;
         const tags = out.get(t.ResourceId) ?? {};
         tags[t.Key] = t.Value ?? '';
         out.set(t.ResourceId, tags);
       }
     }
+  };
+  try {
+    for (let i = 0; i < ids.length; i += FILTER_VALUES) await read({ Filters: [{ Name: 'resource-id', Values: ids.slice(i, i + FILTER_VALUES) }] });
+  } catch (e) {
+    if (!mayBeTheFilter(e)) throw e;
+    onFilterDropped(e);
+    out.clear();
+    await read({});
   }
   return out;
 }

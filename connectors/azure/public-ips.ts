@@ -40,9 +40,11 @@ export function collectPublicIp(p: PublicIPAddress, filter: PublicIpFilter, coll
   if (!filter.inRegion(region)) return;
   const source = sourceOf(p);
   const ip = p.ipAddress;
+  // A skip without an address is listed by what it is: plans and status show the ip and detail, not the source.
+  const name = p.name ?? p.id ?? 'publicIPAddress';
   if (p.sku?.tier === 'Global') {
     collector.skip({
-      ip: ip ?? '',
+      ip: ip || name,
       reason: 'anycast',
       detail: `Global tier public IP (cross-region load balancer frontend, home region ${region || 'unknown'}) is anycast from every Azure region`,
       source,
@@ -51,9 +53,9 @@ export function collectPublicIp(p: PublicIPAddress, filter: PublicIpFilter, coll
   }
   if (!ip) {
     collector.skip({
-      ip: '',
+      ip: name,
       reason: 'unassigned',
-      detail: `no address allocated (${p.publicIPAllocationMethod ?? 'unknown'} allocation: a Dynamic address has one only while its resource is running)`,
+      detail: `${name} (${attachment(p)}) has no address allocated (${p.publicIPAllocationMethod ?? 'unknown'} allocation: a Dynamic address has one only while its resource is running)`,
       source,
     });
     return;

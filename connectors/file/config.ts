@@ -5,6 +5,10 @@ export const configSchema = z.strictObject({
   type: z.literal('file'),
   /** YAML or JSON inventory, relative to the configuration file. Read again at every scan. */
   path: z.string().min(1),
+  /** Keeps only entries whose region matches (`eu-*`), as the cloud connectors do with theirs. */
+  regions: z.array(z.string().min(1)).min(1).optional(),
+  /** Include filter on the entries' `tags` (`*` matches any value). */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

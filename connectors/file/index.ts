@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { load as parse } from 'js-yaml';
 import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
+import { regionMatcher } from '../shared/regions-filter.ts';
 import { ScanCollector } from '../shared/scan-collector.ts';
+import { matchesTags } from '../shared/tags.ts';
 import { isVendor } from '../../src/model/index.ts';
 import { configSchema, type Config } from './config.ts';
 
@@ -11,10 +13,12 @@ export { configSchema, type Config };
 /**
  * A static inventory: `origins: [{ip, vendor, region, tags?}]` in a YAML or JSON file, read at every
  * scan so edits apply without a restart. A missing or unreadable file fails the scan (never "empty");
- * an invalid entry is skipped with its reason and the rest still count.
+ * an invalid entry is skipped with its reason and the rest still count. `regions` and `tags` leave out
+ * the entries they do not select, silently, like the cloud connectors' filters.
  */
 export function create(config: Config, ctx: ConnectorContext): Connector {
   const path = resolve(ctx.configDir, config.path);
+  const inRegion = regionMatcher(config.regions);
   const scope: Scope = { id: `${config.name}/mixed/file/*`, connector: config.name, vendor: 'mixed', account: 'file', region: '*' };
   return {
     name: config.name,
@@ -50,7 +54,9 @@ export function create(config: Config, ctx: ConnectorContext): Connector {
           c.skip({ ip: String(e.ip), reason: 'invalid-vendor', detail: `vendor ${JSON.stringify(e.vendor)} is not one of aws, azure, gcp, oci`, source });
           return;
         }
-        c.add({ ip: e.ip, vendor: e.vendor, region: e.region, source, tags: (tags as Record<string, string> | undefined) ?? {} });
+        const own = (tags as Record<string, string> | undefined) ?? {};
+        if (!matchesTags(config.tags, own) || (config.regions && !(typeof e.region === 'string' && inRegion(e.region)))) return;
+        c.add({ ip: e.ip, vendor: e.vendor, region: e.region, source, tags: own });
       });
       return c.result('complete');
     },

@@ -19,7 +19,9 @@ export interface DiscoverOptions {
 type PublicIp = core.models.PublicIp;
 type Subnet = core.models.Subnet;
 
-const { Scope: IpScope, Lifetime } = core.requests.ListPublicIpsRequest;
+const { Scope: IpScope } = core.requests.ListPublicIpsRequest;
+/** OCI list calls take `limit` 1–1000 (the service's default page is smaller): the fewest round trips. */
+const PAGE = 1000;
 
 /** At most this many distinct failure messages in a scan's error; the rest are counted. */
 const MAX_ERRORS = 5;
@@ -74,10 +76,12 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
   const v6Subnets: Subnet[] = [];
   const tasks: Array<() => Promise<void>> = [];
   for (const c of compartments) {
-    tasks.push(() => publicIps(c, 'reserved public IPs', { scope: IpScope.Region, lifetime: Lifetime.Reserved }));
-    tasks.push(() => publicIps(c, 'regional ephemeral public IPs', { scope: IpScope.Region, lifetime: Lifetime.Ephemeral }));
+    // `scope` (required) partitions the addresses; the optional `lifetime` filter is not sent: one
+    // REGION listing holds the reserved and the regional ephemeral addresses alike, and no result then
+    // depends on an endpoint implementing that filter.
+    tasks.push(() => publicIps(c, 'regional public IPs', { scope: IpScope.Region, limit: PAGE }));
     for (const ad of ads) {
-      tasks.push(() => publicIps(c, `ephemeral public IPs of ${ad}`, { scope: IpScope.AvailabilityDomain, availabilityDomain: ad, lifetime: Lifetime.Ephemeral }));
+      tasks.push(() => publicIps(c, `ephemeral public IPs of ${ad}`, { scope: IpScope.AvailabilityDomain, availabilityDomain: ad, limit: PAGE }));
     }
     // Subnets by compartment, not VCN by VCN: a subnet may live in another compartment than its VCN, and
     // every compartment is visited anyway.
@@ -85,7 +89,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
       run(`subnets in ${c}`, () =>
         eachPage(
           signal,
-          (page) => network.listSubnets({ compartmentId: c, page }),
+          (page) => network.listSubnets({ compartmentId: c, page, limit: PAGE }),
           (items) => v6Subnets.push(...items.filter(hasIpv6Prefix)),
         ),
       ),
@@ -98,7 +102,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
     run(`IPv6 addresses of subnet ${subnet.id}`, () =>
       eachPage(
         signal,
-        (page) => network.listIpv6s({ subnetId: subnet.id, page }),
+        (page) => network.listIpv6s({ subnetId: subnet.id, page, limit: PAGE }),
         (items) => items.forEach((v6) => addIpv6(collector, opts.tags, region, subnet, v6)),
       ),
     ),
@@ -125,6 +129,7 @@ async function listCompartments(client: identity.IdentityClient, tenancy: string
         accessLevel: identity.requests.ListCompartmentsRequest.AccessLevel.Accessible,
         lifecycleState: identity.models.Compartment.LifecycleState.Active,
         page,
+        limit: PAGE,
       }),
     (items) => {
       for (const c of items) if (c.lifecycleState === identity.models.Compartment.LifecycleState.Active && c.isAccessible !== false) ids.add(c.id);

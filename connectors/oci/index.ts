@@ -5,6 +5,7 @@ import { regionClients } from './clients.ts';
 import type { Config } from './config.ts';
 import { describeError } from './errors.ts';
 import { discoverRegion } from './discover.ts';
+import { routeOciSdkLogging } from './sdk-log.ts';
 
 export { configSchema, type Config } from './config.ts';
 
@@ -18,6 +19,7 @@ export function create(config: Config, ctx: ConnectorContext): Connector {
   const concurrency = config.concurrency ?? 4;
   const matches = regionMatcher(config.regions);
   const log = ctx.logger.child({ connector: config.name, vendor: VENDOR });
+  routeOciSdkLogging(ctx.logger);
   let auth: Promise<OciAuth> | undefined;
 
   // Credentials are read on first use, and read again after a failure (the file may have been fixed).

@@ -19,8 +19,10 @@ assumed into. Point the connector at it with:
 
 or the AWS CLI: aws --endpoint-url <URL> ec2 describe-network-interfaces --region us-east-1
 
-Faults (an error code for one region or call, a page, slowness) are set in the inventory: see
-docs/inventory/aws.md.`;
+Faults (an error code for one region or call, a page, slowness) and the quirks of other EC2
+implementations (unsupported filters, empty elements for absent members, regions listed though not
+opted in) are set in the inventory: see docs/inventory/aws.md. As EC2 does, the fake refuses more than
+200 filter values in one request (FilterLimitExceeded) and MaxResults outside 5-1000.`;
 
 /** `emulate aws`: the EC2 + STS fake as a standalone server. */
 export function registerCommand(parent: Command): void {

@@ -1,4 +1,4 @@
-import type { InventoryAddress, InventoryInstance } from './inventory.ts';
+import type { InventoryAddress, InventoryInstance, InventoryQuirks } from './inventory.ts';
 import { decodeToken, page, requestDigest, type PageCursor } from './paging.ts';
 import { boolParam, compileFilters, filters, intParam, list, QueryError, type Params } from './query.ts';
 import { defaultAllocationId, renderAddress, renderNetworkInterface, renderReservation } from './ec2-render.ts';
@@ -13,10 +13,11 @@ export interface Ec2Request {
   regionName: string;
   region: RegionState | undefined;
   pageSize: number;
+  quirks: InventoryQuirks;
 }
 
 /** Decoded before the action runs, so a page-specific fault can be matched first. */
-export function cursorOf(req: Omit<Ec2Request, 'pageSize'>): PageCursor {
+export function cursorOf(req: Omit<Ec2Request, 'pageSize' | 'quirks'>): PageCursor {
   if (!PAGINATED.has(req.action)) return { offset: 0, page: 1 };
   return decodeToken(req.params.get('NextToken'), requestDigest(req.action, req.account.id, req.regionName, req.params));
 }
@@ -32,7 +33,8 @@ export const EC2_ACTIONS: Readonly<Record<string, (req: Ec2Request, cursor: Page
 };
 
 function describeRegions(req: Ec2Request): string {
-  const all = boolParam(req.params, 'AllRegions') ?? false;
+  unpaginated(req);
+  const all = (boolParam(req.params, 'AllRegions') ?? false) || req.quirks.listsDisabledRegions === true;
   const rows: Array<{ name: string; optIn: string }> = [];
   for (const name of req.account.regions.keys()) rows.push({ name, optIn: OPT_IN_REGIONS.has(name) ? 'opted-in' : 'opt-in-not-required' });
   if (all) for (const name of req.account.src.disabledRegions ?? []) if (!req.account.regions.has(name)) rows.push({ name, optIn: 'not-opted-in' });
@@ -47,6 +49,11 @@ function describeRegions(req: Ec2Request): string {
   for (const n of names) if (!rows.some((r) => r.name === n)) throw new QueryError('InvalidParameterValue', `Invalid region: ${n}`);
   const selected = rows.filter((r) => (names.length === 0 || names.includes(r.name)) && pred(r));
   return set('regionInfo', selected, (r) => el('regionName', r.name) + el('regionEndpoint', endpoint(r.name)) + el('optInStatus', r.optIn));
+}
+
+/** DescribeRegions and DescribeAddresses answer everything at once and have no MaxResults/NextToken members. */
+function unpaginated(req: Ec2Request): void {
+  for (const p of ['MaxResults', 'NextToken']) if (req.params.has(p)) throw new QueryError('UnknownParameter', `The parameter ${p} is not recognized`);
 }
 
 const ADDRESS_FILTERS: Record<string, (a: InventoryAddress) => Array<string | undefined>> = {
@@ -64,6 +71,7 @@ const ADDRESS_FILTERS: Record<string, (a: InventoryAddress) => Array<string | un
 
 /** Not paginated in EC2: the whole list in one answer. */
 function describeAddresses(req: Ec2Request): string {
+  unpaginated(req);
   const all = req.region?.src.addresses ?? [];
   const pred = compileFilters(filters(req.params), ADDRESS_FILTERS, (a) => a.tags);
   const ips = list(req.params, 'PublicIp');

@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { BodyTooLarge, close, listen, readBody } from '../http.ts';
 import { cursorOf, EC2_ACTIONS } from './ec2-actions.ts';
 import { parseAwsInventory } from './inventory.ts';
-import { parseForm, QueryError } from './query.ts';
+import { filters, parseForm, QueryError } from './query.ts';
 import { callerAccount, StsState } from './sts-actions.ts';
 import { buildWorld, faultMessage, faultStatus, findFault, type World } from './world.ts';
-import { ec2Error, ec2Response, stsError, stsResponse } from './xml.ts';
+import { ec2Error, ec2Response, renderWithEmptyFields, stsError, stsResponse } from './xml.ts';
 
 export { parseAwsInventory } from './inventory.ts';
 
@@ -148,7 +148,10 @@ async function handle(
     if (delay > 0) await sleep(delay);
     const fault = findFault(account, regionState, action, cursor.page);
     if (fault) return fail(fault.code, faultMessage(fault), faultStatus(fault));
-    return send(res, 200, ec2Response(action, requestId, handler({ ...base, pageSize }, cursor)));
+    const unsupported = filters(params).find((f) => world.quirks.unsupportedFilters?.includes(f.name));
+    if (unsupported) return fail('InternalError', 'An internal error has occurred', 500);
+    const answer = renderWithEmptyFields(world.quirks.emptyFields ?? false, () => handler({ ...base, pageSize, quirks: world.quirks }, cursor));
+    return send(res, 200, ec2Response(action, requestId, answer));
   } catch (e) {
     if (e instanceof QueryError) return fail(e.code, e.message, e.status);
     throw e;

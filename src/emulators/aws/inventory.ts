@@ -162,6 +162,24 @@ const account = z
   .strict()
   .register(named, { id: 'Account' });
 
+const quirks = z
+  .object({
+    unsupportedFilters: z
+      .array(z.string().min(1))
+      .optional()
+      .register(named, { description: 'Filter names this endpoint does not implement: any request using one is answered HTTP 500 InternalError, as a third-party EC2 server did' }),
+    emptyFields: z
+      .boolean()
+      .optional()
+      .register(named, { description: 'Send absent members as empty elements (<publicIp></publicIp>, <nextToken></nextToken>) instead of leaving them out' }),
+    listsDisabledRegions: z
+      .boolean()
+      .optional()
+      .register(named, { description: 'DescribeRegions lists disabledRegions (opt-in-status not-opted-in) even without AllRegions=true' }),
+  })
+  .strict()
+  .register(named, { id: 'Quirks', description: 'Behaviours of other EC2 implementations, for testing that the connector copes' });
+
 export const awsInventorySchema = z
   .object({
     accounts: z
@@ -172,6 +190,7 @@ export const awsInventorySchema = z
       .regex(ACCOUNT_ID)
       .optional()
       .register(named, { description: 'Account that long-term (non-assumed) credentials belong to; default the first account' }),
+    quirks: quirks.optional(),
   })
   .strict()
   .superRefine((inv, ctx) => {
@@ -210,6 +229,7 @@ export type InventoryInstance = z.infer<typeof instance>;
 export type InventoryFault = z.infer<typeof fault>;
 export type InventoryRegion = z.infer<typeof region>;
 export type InventoryAccount = z.infer<typeof account>;
+export type InventoryQuirks = z.infer<typeof quirks>;
 
 
 /**

@@ -23,6 +23,8 @@ export interface Filter {
   values: string[];
 }
 
+export const MAX_FILTER_VALUES = 200;
+
 /** `Filter.N.Name` / `Filter.N.Value.M`, in N order. */
 export function filters(params: Params): Filter[] {
   const byIndex = new Map<number, Filter>();
@@ -39,6 +41,10 @@ export function filters(params: Params): Filter[] {
   for (const f of out) {
     if (f.name === '') throw new QueryError('InvalidParameterValue', 'The filter name must be specified');
     if (f.values.length === 0) throw new QueryError('InvalidParameterValue', `The filter '${f.name}' has no values`);
+  }
+  // EC2 counts the values of every filter of the request together.
+  if (out.reduce((n, f) => n + f.values.length, 0) > MAX_FILTER_VALUES) {
+    throw new QueryError('FilterLimitExceeded', `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`);
   }
   return out;
 }

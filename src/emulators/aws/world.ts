@@ -1,4 +1,4 @@
-import type { AwsInventory, InventoryAccount, InventoryFault, InventoryInterface, InventoryRegion } from './inventory.ts';
+import type { AwsInventory, InventoryAccount, InventoryFault, InventoryInterface, InventoryQuirks, InventoryRegion } from './inventory.ts';
 
 /**
  * The validated inventory indexed for serving: per account and region, the interfaces of the region
@@ -33,6 +33,7 @@ export interface AccountState {
 export interface World {
   accounts: Map<string, AccountState>;
   defaultAccount: string | undefined;
+  quirks: InventoryQuirks;
 }
 
 /** Regions an account must opt in to (DescribeRegions reports them `opted-in` once enabled). */
@@ -79,7 +80,7 @@ export function buildWorld(inv: AwsInventory): World {
     }
     accounts.set(id, { id, src: acct, regions });
   }
-  return { accounts, defaultAccount: inv.defaultAccount ?? accounts.keys().next().value };
+  return { accounts, defaultAccount: inv.defaultAccount ?? accounts.keys().next().value, quirks: inv.quirks ?? {} };
 }
 
 /** The first fault that applies to a request, region faults before account faults. */

@@ -9,9 +9,24 @@ export function esc(s: string): string {
   return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c) : s;
 }
 
+/**
+ * Set only while one response is rendered (rendering is synchronous, so fakes sharing a process cannot
+ * see each other's setting): absent members are sent as empty elements, as some EC2 implementations do.
+ */
+let emptyForAbsent = false;
+
+export function renderWithEmptyFields<T>(on: boolean, render: () => T): T {
+  emptyForAbsent = on;
+  try {
+    return render();
+  } finally {
+    emptyForAbsent = false;
+  }
+}
+
 /** `<name>value</name>`, or nothing when the value is absent (the SDK leaves the member undefined). */
 export function el(name: string, value: string | number | boolean | undefined): string {
-  if (value === undefined) return '';
+  if (value === undefined) return emptyForAbsent ? `<${name}></${name}>` : '';
   return `<${name}>${typeof value === 'string' ? esc(value) : String(value)}</${name}>`;
 }
 

@@ -127,6 +127,10 @@ export const ociInventorySchema = z
       .optional()
       .describe('PEM public keys; when set, request signatures are verified and the key id fingerprint must be one of these'),
     fault: fault.optional().describe('a failure or slowness for every request'),
+    unsupportedParams: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('optional query parameters (filters such as lifetime) this endpoint does not implement: a request naming one is answered 500 InternalServerError, as a partial implementation might'),
   })
   .strict()
   .describe('The oci section of the inventory: one tenancy for the OCI API fake.');

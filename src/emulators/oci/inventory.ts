@@ -20,6 +20,7 @@ export interface OciWorld {
   /** fingerprint → public key; null when signatures are only checked for shape. */
   apiKeys: Map<string, KeyObject> | null;
   fault?: Fault;
+  unsupportedParams: string[];
 }
 
 const DEFAULT_TIME = '2024-01-02T03:04:05.678Z';
@@ -245,6 +246,7 @@ function build(inv: OciInventory): OciWorld {
     ipv6: v6,
     apiKeys,
     ...(inv.fault ? { fault: inv.fault } : {}),
+    unsupportedParams: inv.unsupportedParams ?? [],
   };
 }
 

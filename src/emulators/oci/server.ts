@@ -37,6 +37,8 @@ export function createHandler(world: OciWorld, pageSize: number) {
       const r = route(rest);
       if (!r) throw new ApiError(404, 'NotAuthorizedOrNotFound', `No such operation: ${url.pathname}`);
       const q = query(url.searchParams);
+      const unsupported = world.unsupportedParams.find((p) => url.searchParams.has(p));
+      if (unsupported) throw new ApiError(500, 'InternalServerError', 'Internal error');
       await applyFault(world.fault, r.op, region);
       await applyFault(world.regions.get(region)?.fault, r.op, region);
       const result = runOperation(world, r.op, region, q, r.tenancyId);
