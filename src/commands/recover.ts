@@ -25,7 +25,7 @@ Exit codes: 0 done, 1 errors, 2 bad usage (unknown zone, zone not recovering).`,
       if (!z) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { recoverZone, RecoverError } = await import('../pipeline/recover.ts');
-      const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false });
+      const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false, withCloudflare: true });
       try {
         const r = await recoverZone(rt.ctx, z.id, { ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.ip ? { ips: opts.ip } : {}), ...(opts.dismiss ? { dismiss: true } : {}) }).catch((err: unknown) => {
           throw err instanceof RecoverError ? new CliError(err.message, EXIT.usage) : err;

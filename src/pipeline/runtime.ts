@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   workers: boolean;
   /** Upsert the periodic job scheduler (the daemon). */
   schedule: boolean;
+  /** A process without workers that still talks to Cloudflare itself (`recover` re-reads the zone's list). */
+  withCloudflare?: boolean;
   /**
    * Check the state epoch and the schedule periodically, to notice a Redis that lost its data (default:
    * with `schedule`). `run --no-schedule` checks too, without recreating the schedule.
@@ -95,7 +97,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
   const auth = () => ('token' in config.cloudflare.auth ? { token: config.cloudflare.auth.token.reveal() } : { email: config.cloudflare.auth.email, key: config.cloudflare.auth.key.reveal() });
   const cloudflare =
     opts.cloudflare ??
-    (!active ? noCloudflare() : undefined) ??
+    (!active && !opts.withCloudflare ? noCloudflare() : undefined) ??
     createCloudflareClient({
       apiBase: config.cloudflare.apiBase,
       auth: auth(),

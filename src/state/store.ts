@@ -262,7 +262,8 @@ export class StateStore {
    */
   async savePlan(plan: StoredPlan): Promise<void> {
     if (plan.status === 'dry-run') {
-      await this.redis.set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600);
+      // Never listed as the zone's plan; only `recover` looks for the newest one (a review after a state loss).
+      await this.redis.multi().set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600).set(this.k('zone', plan.zoneId, 'dry-run'), plan.id, 'EX', 3600).exec();
       return;
     }
     const ttl = plan.status === 'noop' ? 3600 : 7 * DAY;
@@ -278,7 +279,10 @@ export class StateStore {
 
   /** The zone's most recent plan of any kind (dry runs included). */
   async latestPlanId(zoneId: string): Promise<string | null> {
-    return this.redis.lindex(this.k('zone', zoneId, 'plans'), 0);
+    const [listed, dry] = await Promise.all([this.redis.lindex(this.k('zone', zoneId, 'plans'), 0), this.redis.get(this.k('zone', zoneId, 'dry-run'))]);
+    if (!listed || !dry) return listed ?? dry;
+    const [a, b] = await Promise.all([this.getPlan(listed), this.getPlan(dry)]);
+    return (b?.createdAt ?? 0) > (a?.createdAt ?? 0) ? dry : listed;
   }
 
   async getPlan(id: string): Promise<StoredPlan | null> {

@@ -37,11 +37,19 @@ async function planChangesNothing(harness: Harness): Promise<StoredPlan> {
   expect(stored).toMatchObject({ status: 'dry-run', dryRun: true });
   const after = await dumpPrefix(harness.rt.redis, harness.prefix);
   const planKey = `${harness.prefix}:state:plan:${stored.id}`;
-  expect(Object.keys(after).filter((k) => !(k in before))).toEqual([planKey]);
-  const ttl = await harness.rt.redis.ttl(planKey);
-  expect(ttl).toBeGreaterThan(0);
-  expect(ttl).toBeLessThanOrEqual(3600);
+  // The plan, and the pointer to the zone's newest dry run (only `recover` reads it); both expire in an hour.
+  const pointer = `${harness.prefix}:state:zone:${stored.zoneId}:dry-run`;
+  const added = Object.keys(after).filter((k) => !(k in before) || (k === pointer && before[k] !== after[k]));
+  expect(added.sort()).toEqual([planKey, pointer].sort());
+  expect(after[pointer]).toBe(stored.id);
+  for (const k of [planKey, pointer]) {
+    const ttl = await harness.rt.redis.ttl(k);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3600);
+  }
   delete after[planKey];
+  delete after[pointer];
+  delete before[pointer];
   expect(after).toEqual(before);
   return stored;
 }
