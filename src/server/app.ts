@@ -198,5 +198,11 @@ async function queueBoard(scope: FastifyInstance, pending: PendingRuntime, token
       boardOf = rt;
     }
   });
+  // Bull Board's page asks Google Fonts for its typeface: an air-gapped machine cannot reach it and
+  // nothing should leave for a CDN, so the link goes (the page falls back to the system font).
+  scope.addHook('onSend', async (_req, reply, payload) => {
+    if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+    return payload.replace(/<link [^>]*href="https:\/\/fonts\.(googleapis|gstatic)\.com[^>]*>/g, '');
+  });
   await scope.register(adapter.registerPlugin(), { prefix: SESSION_PATH });
 }
