@@ -119,7 +119,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
   }
   function refresh() {
-    return Promise.all([getJson('/api/status'), getJson('/api/plans?limit=20'), getJson('/api/history?limit=50')]).then(function (a) {
+    return Promise.all([getJson('/api/status'), getJson('/api/plans?limit=20'), getJson('/api/history?limit=20')]).then(function (a) {
       data.status = a[0]; data.plans = a[1].plans; data.writes = a[2]; data.error = null;
     }, function (err) { data.error = 'cannot read the daemon: ' + err.message; }).then(render);
   }

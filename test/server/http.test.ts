@@ -127,6 +127,11 @@ describe('HTTP server', () => {
     expect(typo.status).toBe(400);
     expect(await typo.json()).toMatchObject({ error: expect.stringMatching(/additional properties/) });
 
+    // A cross-site page cannot send the token header: its CORS preflight gets no allow.
+    const preflight = await fetch(`${srv.url}/plans/${planId}/approve`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+
     // The Bull Board session: only for the token, HttpOnly, SameSite=Strict, only sent to /queues.
     expect((await fetch(`${srv.url}/api/session`, { method: 'POST' })).status).toBe(401);
     expect((await get('/queues')).status).toBe(401);
