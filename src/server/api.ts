@@ -1,6 +1,8 @@
 import { planCounts, type PlanCounts } from '../commands/plan-summary.ts';
+import type { Config } from '../config/load.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import type { AuditRecord } from '../state/audit.ts';
+import type { Metrics } from './metrics.ts';
 
 /** A plan as the dashboard lists it: its figures, not its IP lists (those stay behind the token: GET /plans/:id). */
 export interface PlanRow {
@@ -74,4 +76,18 @@ export async function recentWrites(rt: Runtime, q: { zone?: string; limit: numbe
   }
   records.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
   return { records: records.slice(0, q.limit), perHour, truncated };
+}
+
+/**
+ * Cloudflare requests as this replica counted them since it started (by outcome: ok, rate_limited, …),
+ * and the limiter's window from the configuration. Per replica: the metrics of every replica add up.
+ */
+export async function cloudflareRequests(metrics: Metrics, config: Config): Promise<{ window: { requests: number; perSeconds: number }; byOutcome: Record<string, number>; rateLimited: number }> {
+  const byOutcome: Record<string, number> = {};
+  for (const v of (await metrics.cloudflareRequests.get()).values) {
+    const o = String(v.labels.outcome);
+    byOutcome[o] = (byOutcome[o] ?? 0) + v.value;
+  }
+  const rateLimited = (await metrics.cloudflareRateLimited.get()).values.reduce((a, v) => a + v.value, 0);
+  return { window: config.cloudflare.rateLimit, byOutcome, rateLimited };
 }

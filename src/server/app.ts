@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods, type RouteShorthandOptions } from 'fastify';
 import { approvePlan, requestResync } from '../pipeline/requests.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
-import { recentPlans, recentWrites } from './api.ts';
+import { cloudflareRequests, recentPlans, recentWrites } from './api.ts';
 import { bearerProblem, SESSION_COOKIE, SESSION_MS, SESSION_PATH, sessionValid, sessionValue } from './auth.ts';
 import { renderDashboard, renderUnavailable } from './dashboard.ts';
 import { refreshGauges } from './gauges.ts';
@@ -133,7 +133,8 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
   const limitOf = (q: ReadQuery, dflt: number) => (q.limit ? Number(q.limit) : dflt);
   route('/api/status', ['GET'], {}, async (_req, reply) => {
     const rt = usable(pending);
-    return send(reply, 200, await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues)));
+    const status = await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues));
+    return send(reply, 200, { ...status, cloudflareRequests: await cloudflareRequests(metrics, config) });
   });
   route<ReadQuery>('/api/plans', ['GET'], { schema: { querystring: readQuery } }, async (req, reply) => {
     const plans = await fromRedis(health, recentPlans(usable(pending), { ...(req.query.zone ? { zone: req.query.zone } : {}), limit: limitOf(req.query, 20) }));

@@ -93,6 +93,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (s.stateLoss) banner += '<p class="alert"><b>Redis state ' + (s.stateLoss.kind === 'detected' ? 'lost' : 'possibly lost') + '</b> ' + when(s.stateLoss.detectedAt, now) + '. Zones recover on their own; see each zone below.</p>';
     if (s.cloudflarePause) banner += '<p class="alert" data-pause><b>Cloudflare writes paused</b> for ' + dur(s.rateLimitedForMs) + ' (until ' + iso(s.cloudflarePause.until) + '): ' + esc(s.cloudflarePause.reason) + '</p>';
     $('banner').innerHTML = banner;
+    var cf = s.cloudflareRequests;
+    $('cloudflare').innerHTML = cf ? 'Cloudflare: the limiter allows ' + cf.window.requests + ' requests per ' + cf.window.perSeconds + ' s; this replica sent <b data-cf-total>' +
+      Object.keys(cf.byOutcome).reduce(function (a, k) { return a + cf.byOutcome[k]; }, 0) + '</b> since it started (' + (reasons(cf.byOutcome) || 'none') + '), <b>' + cf.rateLimited + '</b> answered 429.' : '';
     $('updated').innerHTML = 'as of ' + when(now, now).replace(' <span class="age">(0 s ago)</span>', '') + ' · next cycle ' + (s.schedule.next ? 'in ' + dur(Math.max(0, s.schedule.next - now)) : 'not scheduled');
     $('zones').innerHTML = s.zones.map(function (z) { return zoneCard(z, now); }).join('');
     table('scopes', ['scope', 'connector', 'status', 'scanned', 'error', ''], s.scopes.map(function (x) {

@@ -35,7 +35,7 @@ export function renderDashboard(r: StatusReport, config: Config): string {
 <form id="auth" onsubmit="return false"><label>admin token <input type="password" id="token" autocomplete="off" size="24"></label>
 <button type="button" id="open-queues">Queues (Bull Board)</button> <span id="msg" role="status"></span></form></header>
 <noscript><p class="alert">This page needs JavaScript; <a href="/api/status">/api/status</a> has the same figures.</p></noscript>
-<div id="banner"></div>
+<div id="banner"></div><p id="cloudflare"></p>
 <h2>Zones</h2><section id="zones"></section>
 <h2>Scopes</h2><table id="scopes"></table>
 <h2>Recent plans</h2><table id="plans"></table>

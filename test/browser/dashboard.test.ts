@@ -70,6 +70,7 @@ describe('the dashboard in a real browser', () => {
     await page.locator(`#plans tr[data-plan="${planId}"]`).waitFor();
     expect(await page.locator(`#plans tr[data-plan="${planId}"] td`).allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^held/), '50']));
     expect(await page.locator('[data-writes-total]').textContent()).toBe('100');
+    expect(Number(await page.locator('[data-cf-total]').textContent())).toBeGreaterThan(0);
 
     // Without the token nothing is sent.
     await zone.locator(`button[data-approve="${planId}"]`).click();

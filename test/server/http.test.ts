@@ -100,7 +100,7 @@ describe('HTTP server', () => {
 
     const status = await get('/api/status');
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ zones: [{ id: ZONE, managed: 30, ready: true }] });
+    expect(await status.json()).toMatchObject({ zones: [{ id: ZONE, managed: 30, ready: true }], cloudflareRequests: { window: { requests: 1200, perSeconds: 300 }, byOutcome: { ok: expect.any(Number) }, rateLimited: 0 } });
 
     const plans = await get(`/api/plans?zone=${ZONE}&limit=5`);
     expect(plans.status).toBe(200);
