@@ -105,7 +105,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       var c = p.counts;
       return '<tr data-plan="' + esc(p.id) + '"><td>' + when(p.createdAt, now) + '</td><td><code>' + esc(p.zoneId.slice(0, 8)) + '</code></td><td><code>' + esc(p.id) + '</code>' + (p.dryRun ? ' (dry run)' : '') + '</td><td>' + esc(p.status) + (p.guard.reason ? ': ' + esc(p.guard.reason) : p.statusReason ? ': ' + esc(p.statusReason) : '') +
         '</td><td>' + c.create + '</td><td>' + c.update + '</td><td>' + c.delete + '</td><td>' + c.unchanged + '</td><td>' + c.skipped + (c.skipped ? ' (' + reasons(c.skippedByReason) + ')' : '') + '</td><td>' + c.budgetLeft + '</td><td>' +
-        (p.status === 'held' ? '<button type="button" data-approve="' + esc(p.id) + '">Approve</button>' : '') + '</td></tr>';
+        '<button type="button" data-diff="' + esc(p.id) + '">Diff</button> ' + (p.status === 'held' ? '<button type="button" data-approve="' + esc(p.id) + '">Approve</button>' : '') + '</td></tr>';
     }), 'no plan yet');
     $('chart').innerHTML = chart(data.writes);
     table('writes', ['when', 'zone', 'kind', 'ip', 'vendor / region', 'outcome', 'plan', 'trigger'], (data.writes ? data.writes.records : []).map(function (r) {
@@ -144,12 +144,27 @@ export const DASHBOARD_SCRIPT = String.raw`
     }, function (err) { say(what + ': ' + err.message, true); return null; }).then(function (j) { refresh(); return j; });
   }
 
+  /** A plan's diff, read with the token (plans carry IP lists, which the open API leaves out); first 200 of each list. */
+  function showDiff(p) {
+    if (!p) return;
+    var MAX = 200;
+    function list(title, items, row) {
+      return '<h3>' + title + ' (' + items.length + ')</h3>' + (items.length ? '<table>' + items.slice(0, MAX).map(row).join('') + '</table>' + (items.length > MAX ? '<p>… and ' + (items.length - MAX) + ' more (plans show ' + esc(p.id) + ')</p>' : '') : '');
+    }
+    $('diff').innerHTML = '<h2>Plan <code>' + esc(p.id) + '</code>: ' + esc(p.status) + ' <button type="button" id="diff-close">Close</button></h2>' +
+      list('Upserts', p.upserts, function (u) { return '<tr data-diff-upsert><td>' + esc(u.kind) + '</td><td><code>' + esc(u.ip) + '</code></td><td>' + esc(u.vendor + ' ' + u.region) + (u.from ? ' (was ' + esc(u.from.vendor + ' ' + u.from.region) + ')' : '') + '</td><td><code>' + esc(u.scope) + '</code></td></tr>'; }) +
+      list('Deletes', p.deletes, function (d) { return '<tr data-diff-delete><td>' + esc(d.reason) + '</td><td><code>' + esc(d.ip) + '</code></td><td>' + esc(d.vendor + ' ' + d.region) + '</td><td><code>' + esc(d.scope) + '</code></td></tr>'; }) +
+      list('Skipped', p.skipped, function (k) { return '<tr><td>' + esc(k.reason) + '</td><td><code>' + esc(k.ip) + '</code></td><td colspan="2">' + esc(k.detail) + '</td></tr>'; });
+  }
+
   document.addEventListener('click', function (ev) {
     var b = ev.target.closest ? ev.target.closest('button') : null;
     if (!b) return;
     if (b.dataset.approve) admin('POST', '/plans/' + encodeURIComponent(b.dataset.approve) + '/approve', null, 'approve ' + b.dataset.approve);
     else if (b.dataset.resyncScope) admin('POST', '/resync', { scope: b.dataset.resyncScope }, 'resync ' + b.dataset.resyncScope);
     else if (b.dataset.resyncZone) admin('POST', '/resync', { zone: b.dataset.resyncZone }, 'resync zone');
+    else if (b.dataset.diff) admin('GET', '/plans/' + encodeURIComponent(b.dataset.diff), null, 'plan ' + b.dataset.diff).then(showDiff);
+    else if (b.id === 'diff-close') $('diff').innerHTML = '';
     else if (b.id === 'open-queues') admin('POST', '/api/session', null, 'Bull Board').then(function (j) { if (j) window.open('/queues', '_blank', 'noopener'); });
   });
 

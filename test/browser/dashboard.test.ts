@@ -72,6 +72,13 @@ describe('the dashboard in a real browser', () => {
     expect(await page.locator('[data-writes-total]').textContent()).toBe('100');
     expect(Number(await page.locator('[data-cf-total]').textContent())).toBeGreaterThan(0);
 
+    // The plan's diff needs the token (it lists IPs): typed, sent once, shown, the field cleared.
+    await page.fill('#token', ADMIN);
+    await page.locator(`#plans tr[data-plan="${planId}"] button[data-diff]`).click();
+    await page.locator('#diff tr[data-diff-delete]').first().waitFor();
+    expect(await page.locator('#diff tr[data-diff-delete]').count()).toBe(50);
+    expect(await page.inputValue('#token')).toBe('');
+
     // Without the token nothing is sent.
     await zone.locator(`button[data-approve="${planId}"]`).click();
     expect(await page.locator('#msg').textContent()).toMatch(/type the admin token first/);
