@@ -91,3 +91,22 @@ export async function cloudflareRequests(metrics: Metrics, config: Config): Prom
   const rateLimited = (await metrics.cloudflareRateLimited.get()).values.reduce((a, v) => a + v.value, 0);
   return { window: config.cloudflare.rateLimit, byOutcome, rateLimited };
 }
+
+/**
+ * The mappings the daemon owns per zone, by vendor and region, from its ownership registry (what it
+ * wrote and keeps; unmanaged mappings are not in it). Undefined: the zone is not configured.
+ */
+export async function mappingsByRegion(rt: Runtime, zone: string | undefined): Promise<Record<string, Record<string, Record<string, number>>> | undefined> {
+  const zones = zonesOf(rt, zone);
+  if (!zones) return undefined;
+  const out: Record<string, Record<string, Record<string, number>>> = {};
+  for (const z of zones) {
+    const by: Record<string, Record<string, number>> = {};
+    for (const e of (await rt.ctx.state.getRegistry(z)).values()) {
+      const v = (by[e.vendor] ??= {});
+      v[e.region] = (v[e.region] ?? 0) + 1;
+    }
+    out[z] = by;
+  }
+  return out;
+}

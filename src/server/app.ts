@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods, type RouteShorthandOptions } from 'fastify';
 import { approvePlan, requestResync } from '../pipeline/requests.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
-import { cloudflareRequests, recentPlans, recentWrites } from './api.ts';
+import { cloudflareRequests, mappingsByRegion, recentPlans, recentWrites } from './api.ts';
 import { bearerProblem, SESSION_COOKIE, SESSION_MS, SESSION_PATH, sessionValid, sessionValue } from './auth.ts';
 import { renderDashboard, renderUnavailable } from './dashboard.ts';
 import { refreshGauges } from './gauges.ts';
@@ -145,6 +145,12 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
     const writes = await fromRedis(health, recentWrites(usable(pending), { ...(req.query.zone ? { zone: req.query.zone } : {}), limit: limitOf(req.query, 50) }));
     if (!writes) throw httpError(404, `zone ${req.query.zone} is not configured`);
     return send(reply, 200, writes);
+  });
+
+  route<ReadQuery>('/api/mappings', ['GET'], { schema: { querystring: readQuery } }, async (req, reply) => {
+    const zones = await fromRedis(health, mappingsByRegion(usable(pending), req.query.zone));
+    if (!zones) throw httpError(404, `zone ${req.query.zone} is not configured`);
+    return send(reply, 200, { zones });
   });
 
   // Browsers cannot put a bearer header on a navigation: the token, sent once in the header, buys a

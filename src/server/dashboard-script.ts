@@ -10,7 +10,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   'use strict';
   var POLL_MS = 5000;
   var $ = function (id) { return document.getElementById(id); };
-  var data = { status: JSON.parse($('initial').textContent), plans: [], writes: null, error: null };
+  var data = { status: JSON.parse($('initial').textContent), plans: [], writes: null, mappings: {}, error: null };
   function esc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
   function dur(ms) {
     var s = Math.round(ms / 1000);
@@ -50,6 +50,13 @@ export const DASHBOARD_SCRIPT = String.raw`
     h += '<p><span class="badge ' + (z.ready ? 'ok' : 'bad') + '">' + (z.ready ? 'ready' : 'not ready') + '</span> policy <b>' + esc(z.policy) + '</b> · last plan <b>' + esc(z.lastStatus || '–') + '</b> · last complete reconcile ' + when(z.lastCompleteAt, now) + '</p>';
     h += budget(z);
     h += '<p>drift <b>' + esc(z.drift == null ? '–' : z.drift) + '</b>' + (reasons(z.skippedByReason) ? ' · skipped: ' + reasons(z.skippedByReason) : '') + ' <button type="button" data-resync-zone="' + esc(z.id) + '">Resync zone</button></p>';
+    var m = data.mappings[z.id];
+    if (m && Object.keys(m).length) {
+      h += '<details data-mappings><summary>managed mappings by vendor and region</summary><table>' + Object.keys(m).sort().map(function (v) {
+        var regions = Object.keys(m[v]).sort();
+        return '<tr><td>' + esc(v) + ' <b>' + regions.reduce(function (a, r) { return a + m[v][r]; }, 0) + '</b></td><td>' + regions.map(function (r) { return esc(r) + ' ' + m[v][r]; }).join(', ') + '</td></tr>';
+      }).join('') + '</table></details>';
+    }
     if (z.pending) {
       var p = z.pending;
       h += '<div class="held" data-held="' + esc(p.planId) + '"><b>Held by the guard:</b> plan <code>' + esc(p.planId) + '</code>: ' + esc(p.upserts) + ' upsert(s), ' + esc(p.deletes) + ' delete(s); ' + esc(p.reason) +
@@ -122,8 +129,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
   }
   function refresh() {
-    return Promise.all([getJson('/api/status'), getJson('/api/plans?limit=20'), getJson('/api/history?limit=20')]).then(function (a) {
-      data.status = a[0]; data.plans = a[1].plans; data.writes = a[2]; data.error = null;
+    return Promise.all([getJson('/api/status'), getJson('/api/plans?limit=20'), getJson('/api/history?limit=20'), getJson('/api/mappings')]).then(function (a) {
+      data.status = a[0]; data.plans = a[1].plans; data.writes = a[2]; data.mappings = a[3].zones; data.error = null;
     }, function (err) { data.error = 'cannot read the daemon: ' + err.message; }).then(render);
   }
 

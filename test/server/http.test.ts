@@ -113,6 +113,11 @@ describe('HTTP server', () => {
     expect(writes.perHour).toHaveLength(24);
     expect(writes.perHour.at(-1)!.ok).toBe(30);
 
+    const mappings = await get('/api/mappings');
+    expect(mappings.status).toBe(200);
+    const byRegion = ((await mappings.json()) as { zones: Record<string, Record<string, Record<string, number>>> }).zones[ZONE]!;
+    expect(byRegion).toEqual({ aws: { 'us-east-1': 20 }, gcp: { 'us-central1': 10 } });
+
     // Malformed reads are a 400 naming what is wrong; an unknown zone a 404.
     const bad = await get('/api/plans?limit=abc');
     expect(bad.status).toBe(400);
