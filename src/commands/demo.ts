@@ -6,7 +6,7 @@ export function registerDemo(program: Command): void {
     .description(
       'run the whole product on an embedded default: a Cloudflare API emulator and fakes of AWS, GCP, Azure and OCI in this process, the real pipeline on Redis, config/demo.yaml; two cycles (the second writes nothing), then exit',
     )
-    .option('--watch', 'keep the daemon running afterwards, with its dashboard, metrics and resync API')
+    .option('--watch', 'keep the daemon running afterwards, with its dashboard, Bull Board (/queues), metrics and resync API')
     .option('--listen <host:port>', 'with --watch: where the HTTP server listens', '127.0.0.1:9464')
     .option('--json', 'print both cycles as one JSON document on stdout (docs/cli-output.schema.json); the narrative goes to stderr')
     .option('-v, --verbose', 'log the pipeline to stderr')

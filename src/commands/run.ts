@@ -5,7 +5,7 @@ import { addConfigOption, cliLogger, loadConfigFor, logLevelOption, onSignals, t
 
 export function registerRun(program: Command): void {
   addConfigOption(program.command('run'))
-    .description('run the daemon: workers for every queue, the periodic reconcile schedule, and the HTTP server (/healthz, /readyz, /metrics, dashboard, resync API)')
+    .description('run the daemon: workers for every queue, the periodic reconcile schedule, and the HTTP server (/healthz, /readyz, /metrics, the dashboard at / with its JSON API, the admin API, Bull Board at /queues)')
     .option('--no-server', 'do not start the HTTP server')
     .option('--no-schedule', 'do not create or update the periodic schedule (another replica owns it)')
     .addOption(logLevelOption('override log.level'))

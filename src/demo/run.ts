@@ -109,6 +109,7 @@ async function watch(rt: Runtime, demo: DemoEnvironment, out: NodeJS.WritableStr
   say(`\n${bold('Watching')} (Ctrl-C to stop). The daemon reconciles every ${formatDuration(rt.ctx.config.schedule.reconcileEveryMs)}.`);
   say(`  dashboard  ${server.url}/`);
   say(`  metrics    ${server.url}/metrics`);
+  say(`  queues     ${server.url}/queues  (Bull Board: type the admin token on the dashboard, press "Queues")`);
   say(`  resync     curl -X POST -H 'Authorization: Bearer ${demo.adminToken}' ${server.url}/resync`);
   say(`  edit       ${demo.inventory}  (then resync, or wait for the next cycle)`);
   await new Promise<void>((resolve) => {

@@ -1,62 +1,50 @@
 import type { Config } from '../config/load.ts';
 import { formatDuration } from '../config/duration.ts';
-import type { StatusReport, ZoneReport } from './status.ts';
+import { DASHBOARD_SCRIPT } from './dashboard-script.ts';
+import type { StatusReport } from './status.ts';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const ago = (t: number | undefined | null, now: number) => (t ? `${formatDuration(Math.max(0, now - t))} ago` : 'never');
 
-const pending = (z: ZoneReport) => {
-  const p = z.pending;
-  if (!p) return z.heldPlanId ? `<br>held: <code>${esc(z.heldPlanId)}</code>` : '';
-  return `<br><strong>pending</strong> (held): <code>${esc(p.planId)}</code><br>${esc(p.upserts)} upsert(s), ${esc(p.deletes)} delete(s); after it: managed ${esc(p.managedAfter)}, budget left ${esc(p.budgetLeftAfter)}`;
-};
+const STYLE = `body{font:14px system-ui,sans-serif;margin:1em 2em;color:#222;max-width:1400px}header{display:flex;flex-wrap:wrap;gap:1em;align-items:baseline}
+h1{font-size:20px;margin:0}h2{font-size:16px;margin:1.2em 0 .3em}h3{font-size:15px;margin:0 0 .3em}code{font-size:12px}.age{color:#666}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+tr.bad td:first-child{border-left:4px solid #c33}tr.ok td:first-child{border-left:4px solid #3a3}
+#zones{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1em}
+.zone{border:1px solid #ccc;border-left:6px solid #3a3;padding:.6em .8em;border-radius:4px}.zone.warn{border-left-color:#e90}.zone.bad{border-left-color:#c33}
+.badge{padding:1px 6px;border-radius:8px;color:#fff}.badge.ok{background:#3a3}.badge.bad{background:#c33}
+.bar{display:flex;height:14px;background:#eee;border-radius:3px;overflow:hidden;margin:.3em 0}.seg{display:block;height:100%}
+.managed{background:#2a6fdb}.unmanaged{background:#888}.reserve{background:#e0b000}.free{background:#cfe3cf}.overflow{background:#c33}
+.key{padding-left:4px;border-left:10px solid;margin-right:6px;font-size:12px}.key.free{border-color:#cfe3cf;background:none}.key.managed,.key.unmanaged,.key.reserve,.key.overflow{background:none}
+.key.managed{border-color:#2a6fdb}.key.unmanaged{border-color:#888}.key.reserve{border-color:#e0b000}.key.overflow{border-color:#c33}
+.held{background:#fff4e0;padding:.4em;margin:.4em 0}.degraded{background:#fdeaea;padding:.4em;margin:.4em 0}.degraded ul{margin:.2em 0 0 1em;padding:0}
+.alert{border-left:4px solid #c33;padding:.3em .6em;background:#fdeaea}#msg.bad{color:#c33}#msg.ok{color:#2a6}
+svg rect.ok{fill:#3a3}svg rect.failed{fill:#c33}svg text{font-size:10px;fill:#666}button{cursor:pointer}`;
 
-const degraded = (z: ZoneReport, now: number) => {
-  const d = z.degraded;
-  if (!d) return 'ok';
-  const items = [
-    ...d.connectors.map((c) => `<li>connector <code>${esc(c.connector)}</code> cannot list its scopes (since ${ago(c.since, now)}): ${esc(c.error)}</li>`),
-    ...d.scopes.map((s) => `<li>${esc(s.status)}: <code>${esc(s.scope)}</code> (since ${ago(s.since, now)})${s.error ? `: ${esc(s.error)}` : ''}</li>`),
-  ];
-  return `<strong>degraded</strong> since ${ago(d.since, now)}; deletes frozen in:<ul>${items.join('')}</ul>`;
-};
-
-/** A read-only page for humans: zones, budgets, scopes, queues, recent errors. No secrets, no IP lists. */
+/**
+ * The page an operator keeps open: per zone a budget bar, readiness, held plans (Approve), degraded
+ * scopes; scopes (Resync), recent plans, writes per hour, queues, errors. It carries the status it was
+ * rendered with (so it shows at once) and then polls the JSON API. No external asset: the daemon may be
+ * air-gapped. No secrets and no IP lists in the page (the writes table shows the last few IPs written).
+ */
 export function renderDashboard(r: StatusReport, config: Config): string {
-  const zones = r.zones
-    .map(
-      (z) => `<tr class="${!z.ready ? 'bad' : z.degraded ? 'warn' : 'ok'}"><td>${esc(z.name ?? '')}<br><code>${esc(z.id)}</code></td><td>${esc(z.policy)}</td>
-<td>${esc(z.managed ?? '–')}</td><td>${esc(z.unmanaged ?? '–')}</td><td>${esc(z.cap ?? '–')}</td><td>${esc(z.budgetLeft ?? '–')}</td><td>${esc(z.overflow ?? '–')}</td>
-<td>${esc(z.lastStatus ?? '–')}${pending(z)}</td><td>${ago(z.lastCompleteAt, r.at)}</td><td>${degraded(z, r.at)}</td></tr>`,
-    )
-    .join('');
-  const scopes = r.scopes
-    .map((s) => `<tr class="${s.status === 'complete' ? 'ok' : 'bad'}"><td><code>${esc(s.scope)}</code></td><td>${esc(s.status)}</td><td>${ago(s.scannedAt, r.at)}</td><td>${esc(s.error ?? '')}</td></tr>`)
-    .join('');
-  const queues = Object.entries(r.queues)
-    .map(([q, c]) => `<tr><td>${esc(q)}</td><td>${esc(c.waiting)}</td><td>${esc(c.active)}</td><td>${esc(c.delayed)}</td><td>${esc(c.failed)}</td><td>${esc(r.workers[q])}</td></tr>`)
-    .join('');
-  const loss = r.stateLoss
-    ? `<p class="loss"><strong>Redis state ${r.stateLoss.kind === 'detected' ? 'lost' : 'possibly lost'} ${ago(r.stateLoss.detectedAt, r.at)}</strong> (${esc(new Date(r.stateLoss.detectedAt).toISOString())}).
-${esc(recoveringZones(r))}</p>`
-    : '';
-  const errors = r.errors.map((e) => `<tr><td>${ago(e.at, r.at)}</td><td>${esc(e.where)}</td><td>${esc(e.message)}</td></tr>`).join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="15"><title>origin-region-sync</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-p.loss{border-left:4px solid #c33;padding-left:8px}tr.bad td:first-child{border-left:4px solid #c33}tr.warn td:first-child{border-left:4px solid #e90}tr.ok td:first-child{border-left:4px solid #3a3}code{font-size:12px}</style></head><body>
-<h1>origin-region-sync</h1>${loss}<p>Every ${esc(formatDuration(config.schedule.reconcileEveryMs))}; next cycle ${r.schedule.next ? `in ${esc(formatDuration(Math.max(0, r.schedule.next - r.at)))}` : 'not scheduled'}.
-${r.cloudflarePause ? `<strong>Cloudflare writes paused for ${esc(formatDuration(r.rateLimitedForMs))}</strong> (until ${esc(new Date(r.cloudflarePause.until).toISOString())}): ${esc(r.cloudflarePause.reason)}.` : ''}</p>
-<h2>Zones</h2><table><tr><th>zone</th><th>policy</th><th>managed</th><th>unmanaged</th><th>cap</th><th>budget left</th><th>overflow</th><th>last plan</th><th>last complete reconcile</th><th>scopes</th></tr>${zones}</table>
-<h2>Scopes</h2><table><tr><th>scope</th><th>latest scan</th><th>when</th><th>error</th></tr>${scopes}</table>
-<h2>Queues</h2><table><tr><th>queue</th><th>waiting</th><th>active</th><th>delayed</th><th>failed</th><th>workers</th></tr>${queues}</table>
-<h2>Recent errors</h2><table><tr><th>when</th><th>where</th><th>what</th></tr>${errors || '<tr><td colspan="3">none</td></tr>'}</table>
-<p><a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a> · <a href="/healthz">/healthz</a></p></body></html>`;
-}
-
-function recoveringZones(r: StatusReport): string {
-  const z = r.zones.filter((x) => x.recovery && x.recovery.kind !== 'unverified');
-  if (z.length === 0) return 'Every zone has recovered.';
-  return z.map((x) => `${x.name ?? x.id}: ${x.recovery!.possiblyOurs ?? '?'} possibly ours to review (recover --zone ${x.id}), deletes ${x.recovery!.deletesFrozen ? 'frozen' : 'released'}`).join('; ');
+  // JSON inside <script>: escaping "<" keeps a value like "</script>" from ending the element.
+  const initial = JSON.stringify(r).replace(/</g, '\\u003c');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>origin-region-sync</title>
+<style>${STYLE}</style></head><body>
+<header><h1>origin-region-sync</h1><span>reconciles every ${esc(formatDuration(config.schedule.reconcileEveryMs))}</span><span id="updated"></span>
+<form id="auth" onsubmit="return false"><label>admin token <input type="password" id="token" autocomplete="off" size="24"></label>
+<button type="button" id="open-queues">Queues (Bull Board)</button> <span id="msg" role="status"></span></form></header>
+<noscript><p class="alert">This page needs JavaScript; <a href="/api/status">/api/status</a> has the same figures.</p></noscript>
+<div id="banner"></div><p id="cloudflare"></p>
+<h2>Zones</h2><section id="zones"></section>
+<h2>Scopes</h2><table id="scopes"></table>
+<h2>Recent plans</h2><table id="plans"></table><section id="diff"></section>
+<h2>Writes to Cloudflare, last 24 h</h2><div id="chart"></div><table id="writes"></table>
+<h2>Queues</h2><table id="queues"></table>
+<h2>Recent errors</h2><table id="errors"></table>
+<p><a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a> · <a href="/healthz">/healthz</a> · <a href="/api/status">/api/status</a></p>
+<script type="application/json" id="initial">${initial}</script>
+<script>${DASHBOARD_SCRIPT}</script></body></html>`;
 }
 
 /** The page while Redis is unreachable: nothing to show but why (the daemon retries on its own). */

@@ -91,4 +91,67 @@ describe('HTTP server', () => {
     expect(html).not.toContain(ADMIN);
     expect(html).not.toContain('test-token');
   });
+
+  it('serves the page its JSON API without a token, validates queries and bodies by schema, and never shows a secret', async () => {
+    const { h, srv } = await start();
+    const r = await h.once();
+    const planId = r.zones[0]!.result.planId!;
+    const get = (path: string, token?: string) => fetch(`${srv.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+    const status = await get('/api/status');
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ zones: [{ id: ZONE, managed: 30, ready: true }], cloudflareRequests: { window: { requests: 1200, perSeconds: 300 }, byOutcome: { ok: expect.any(Number) }, rateLimited: 0 } });
+
+    const plans = await get(`/api/plans?zone=${ZONE}&limit=5`);
+    expect(plans.status).toBe(200);
+    expect(await plans.json()).toMatchObject({ plans: [{ id: planId, zoneId: ZONE, status: 'applied', counts: { create: 30, delete: 0, budgetLeft: 3470 } }] });
+    const history = await get('/api/history?limit=3');
+    expect(history.status).toBe(200);
+    const writes = (await history.json()) as { records: Array<{ planId: string; outcome: string }>; perHour: Array<{ ok: number }> };
+    expect(writes.records).toHaveLength(3);
+    expect(writes.records[0]).toMatchObject({ planId, outcome: 'ok', kind: 'upsert', trigger: 'cli' });
+    expect(writes.perHour).toHaveLength(24);
+    expect(writes.perHour.at(-1)!.ok).toBe(30);
+
+    const mappings = await get('/api/mappings');
+    expect(mappings.status).toBe(200);
+    const byRegion = ((await mappings.json()) as { zones: Record<string, Record<string, Record<string, number>>> }).zones[ZONE]!;
+    expect(byRegion).toEqual({ aws: { 'us-east-1': 20 }, gcp: { 'us-central1': 10 } });
+
+    // Malformed reads are a 400 naming what is wrong; an unknown zone a 404.
+    const bad = await get('/api/plans?limit=abc');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: expect.stringMatching(/limit/) });
+    expect((await get('/api/history?zones=x')).status).toBe(400);
+    expect((await get(`/api/plans?zone=${'0'.repeat(32)}`)).status).toBe(404);
+    expect((await fetch(`${srv.url}/api/status`, { method: 'POST' })).status).toBe(405);
+    expect((await get('/plans/not..an..id')).status).toBe(401); // the token comes first
+    expect((await get('/plans/not..an..id', ADMIN)).status).toBe(400);
+    // A misspelt field must not widen a resync to every zone.
+    const typo = await fetch(`${srv.url}/resync`, { method: 'POST', body: JSON.stringify({ zones: ZONE }), headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toMatchObject({ error: expect.stringMatching(/additional properties/) });
+
+    // A cross-site page cannot send the token header: its CORS preflight gets no allow.
+    const preflight = await fetch(`${srv.url}/plans/${planId}/approve`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+
+    // The Bull Board session: only for the token, HttpOnly, SameSite=Strict, only sent to /queues.
+    expect((await fetch(`${srv.url}/api/session`, { method: 'POST' })).status).toBe(401);
+    expect((await get('/queues')).status).toBe(401);
+    const session = await fetch(`${srv.url}/api/session`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(session.status).toBe(200);
+    const cookie = session.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^ors_queues=\d+\.[\w-]{43}; Max-Age=900; Path=\/queues; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(ADMIN);
+    const board = await fetch(`${srv.url}/queues`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(board.status).toBe(200);
+    expect(await board.text()).not.toMatch(/https?:\/\/(?!localhost|127\.0\.0\.1)/); // no CDN
+    const forged = cookie.split(';')[0]!.replace(/^ors_queues=\d+/, 'ors_queues=9999999999999');
+    expect((await fetch(`${srv.url}/queues`, { headers: { cookie: forged } })).status).toBe(401);
+
+    for (const path of ['/api/status', '/api/plans', '/api/history', '/']) expect(await (await get(path)).text()).not.toMatch(new RegExp(`${ADMIN}|test-token`));
+  });
 });
+
