@@ -80,16 +80,27 @@ export async function recentWrites(rt: Runtime, q: { zone?: string; limit: numbe
 
 /**
  * Cloudflare requests as this replica counted them since it started (by outcome: ok, rate_limited, …),
- * and the limiter's window from the configuration. Per replica: the metrics of every replica add up.
+ * the limiter's window from the configuration, and how much of the current window every replica has
+ * spent: BullMQ's global limiter counts writes in one Redis key that expires when the window ends.
  */
-export async function cloudflareRequests(metrics: Metrics, config: Config): Promise<{ window: { requests: number; perSeconds: number }; byOutcome: Record<string, number>; rateLimited: number }> {
+export async function cloudflareRequests(
+  metrics: Metrics,
+  config: Config,
+  limiter?: { redis: { get(k: string): Promise<string | null>; pttl(k: string): Promise<number> }; key: string },
+): Promise<{ window: { requests: number; perSeconds: number; used?: number; resetsInMs?: number }; byOutcome: Record<string, number>; rateLimited: number }> {
   const byOutcome: Record<string, number> = {};
   for (const v of (await metrics.cloudflareRequests.get()).values) {
     const o = String(v.labels.outcome);
     byOutcome[o] = (byOutcome[o] ?? 0) + v.value;
   }
   const rateLimited = (await metrics.cloudflareRateLimited.get()).values.reduce((a, v) => a + v.value, 0);
-  return { window: config.cloudflare.rateLimit, byOutcome, rateLimited };
+  const window: { requests: number; perSeconds: number; used?: number; resetsInMs?: number } = { ...config.cloudflare.rateLimit };
+  if (limiter) {
+    const [used, ttl] = await Promise.all([limiter.redis.get(limiter.key), limiter.redis.pttl(limiter.key)]);
+    window.used = Number(used ?? 0);
+    if (ttl > 0) window.resetsInMs = ttl;
+  }
+  return { window, byOutcome, rateLimited };
 }
 
 /**

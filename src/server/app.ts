@@ -134,7 +134,8 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
   route('/api/status', ['GET'], {}, async (_req, reply) => {
     const rt = usable(pending);
     const status = await fromRedis(health, collectStatus(config, rt.ctx.state, rt.ctx.queues));
-    return send(reply, 200, { ...status, cloudflareRequests: await cloudflareRequests(metrics, config) });
+    const limiter = { redis: rt.ctx.state.redis, key: rt.ctx.queues.apply.keys.limiter! };
+    return send(reply, 200, { ...status, cloudflareRequests: await fromRedis(health, cloudflareRequests(metrics, config, limiter)) });
   });
   route<ReadQuery>('/api/plans', ['GET'], { schema: { querystring: readQuery } }, async (req, reply) => {
     const plans = await fromRedis(health, recentPlans(usable(pending), { ...(req.query.zone ? { zone: req.query.zone } : {}), limit: limitOf(req.query, 20) }));

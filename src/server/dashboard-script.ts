@@ -101,7 +101,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (s.cloudflarePause) banner += '<p class="alert" data-pause><b>Cloudflare writes paused</b> for ' + dur(s.rateLimitedForMs) + ' (until ' + iso(s.cloudflarePause.until) + '): ' + esc(s.cloudflarePause.reason) + '</p>';
     $('banner').innerHTML = banner;
     var cf = s.cloudflareRequests;
-    $('cloudflare').innerHTML = cf ? 'Cloudflare: the limiter allows ' + cf.window.requests + ' requests per ' + cf.window.perSeconds + ' s; this replica sent <b data-cf-total>' +
+    $('cloudflare').innerHTML = cf ? 'Cloudflare: the limiter allows ' + cf.window.requests + ' requests per ' + cf.window.perSeconds + ' s' +
+      (cf.window.used !== undefined ? ', <b data-cf-window>' + cf.window.used + '</b> spent in this window by every replica' + (cf.window.resetsInMs ? ' (' + (cf.window.requests - cf.window.used) + ' left, resets in ' + Math.ceil(cf.window.resetsInMs / 1000) + ' s)' : '') : '') +
+      '; this replica sent <b data-cf-total>' +
       Object.keys(cf.byOutcome).reduce(function (a, k) { return a + cf.byOutcome[k]; }, 0) + '</b> since it started (' + (reasons(cf.byOutcome) || 'none') + '), <b>' + cf.rateLimited + '</b> answered 429.' : '';
     $('updated').innerHTML = 'as of ' + when(now, now).replace(' <span class="age">(0 s ago)</span>', '') + ' · next cycle ' + (s.schedule.next ? 'in ' + dur(Math.max(0, s.schedule.next - now)) : 'not scheduled');
     $('zones').innerHTML = s.zones.map(function (z) { return zoneCard(z, now); }).join('');
