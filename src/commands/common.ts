@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig, type Config, type LoadOptions } from '../config/load.ts';
 import { createLogger, errorText } from '../log.ts';
+import type { RedisClient } from '../state/redis-connection.ts';
 
 /** Exit codes every command keeps. */
 export const EXIT = { ok: 0, error: 1, usage: 2, held: 3 } as const;
@@ -74,4 +75,22 @@ export function onSignals(stop: (signal: string) => Promise<void> | void): () =>
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/** The zone `--zone` names (its id or its name); a usage error listing the configured ones otherwise. */
+export function zoneByIdOrName(config: Config, text: string): Config['zones'][number] {
+  const z = config.zones.find((x) => x.id === text || x.name === text);
+  if (!z) throw new CliError(`no zone "${text}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
+  return z;
+}
+
+/** For commands that only read or write Redis (no queues, no workers): one connection, closed afterwards. */
+export async function withRedis<T>(config: Config, fn: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const { connectRedis } = await import('../state/redis-connection.ts');
+  const redis = await connectRedis(config.redis);
+  try {
+    return await fn(redis);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../config/duration.ts';
 import { canonicalIp } from '../model/index.ts';
 import type { AuditRecord } from '../state/audit.ts';
-import { addConfigOption, CliError, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, EXIT, loadConfigFor, withRedis, zoneByIdOrName, type GlobalOptions } from './common.ts';
 import { writeJson } from './json.ts';
 import { table } from './render.ts';
 
@@ -44,22 +44,14 @@ export function registerHistory(program: Command): void {
         ip = c.ip;
       }
       const config = await loadConfigFor(opts);
-      let zones = config.zones;
-      if (opts.zone) {
-        zones = zones.filter((z) => z.id === opts.zone || z.name === opts.zone);
-        if (zones.length === 0) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((z) => z.name ?? z.id).join(', ')})`, EXIT.usage);
-      }
-      const { connectRedis } = await import('../pipeline/runtime.ts');
+      const zones = opts.zone ? [zoneByIdOrName(config, opts.zone)] : config.zones;
       const { AuditLog } = await import('../state/audit.ts');
-      const redis = await connectRedis(config.redis);
-      try {
+      await withRedis(config, async (redis) => {
         const log = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
         const records = (await Promise.all(zones.map((z) => log.query({ zoneId: z.id, since, limit, ...(ip ? { ip } : {}) })))).flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
         if (opts.json) writeJson('history', { records }, EXIT.ok);
         else process.stdout.write(renderHistory(config.zones, records) + '\n');
-      } finally {
-        await redis.quit().catch(() => redis.disconnect());
-      }
+      });
     });
 }
 

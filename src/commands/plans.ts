@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/load.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';
-import { addConfigOption, CliError, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, EXIT, loadConfigFor, withRedis, zoneByIdOrName, type GlobalOptions } from './common.ts';
 import { writeJson } from './json.ts';
 import { planCounts } from './plan-summary.ts';
 import { renderPlan, table } from './render.ts';
@@ -11,14 +11,8 @@ const STATUSES = ['held', 'applying', 'applied', 'partial', 'failed', 'supersede
 /** Reads the stored plans straight from Redis: no daemon needed, nothing written. */
 async function withState<T>(opts: GlobalOptions, fn: (state: StateStore, config: Config) => Promise<T>): Promise<T> {
   const config = await loadConfigFor(opts);
-  const { connectRedis } = await import('../pipeline/runtime.ts');
   const { StateStore } = await import('../state/store.ts');
-  const redis = await connectRedis(config.redis);
-  try {
-    return await fn(new StateStore(redis, config.redis.prefix), config);
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  return withRedis(config, (redis) => fn(new StateStore(redis, config.redis.prefix), config));
 }
 
 function positive(name: string, text: string): number {
@@ -40,11 +34,7 @@ export function registerPlans(program: Command): void {
       const limit = positive('--limit', opts.limit);
       if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new CliError(`--status: "${opts.status}" is not one of ${STATUSES.join(', ')}`, EXIT.usage);
       await withState(opts, async (state, config) => {
-        let zones = config.zones;
-        if (opts.zone) {
-          zones = zones.filter((z) => z.id === opts.zone || z.name === opts.zone);
-          if (zones.length === 0) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((z) => z.name ?? z.id).join(', ')})`, EXIT.usage);
-        }
+        const zones = opts.zone ? [zoneByIdOrName(config, opts.zone)] : config.zones;
         const all = (await Promise.all(zones.map((z) => state.listPlans(z.id))))
           .flat()
           .filter((p) => opts.status === undefined || p.status === opts.status)

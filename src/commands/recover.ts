@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeJson } from './json.ts';
-import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, zoneByIdOrName, type GlobalOptions } from './common.ts';
 
 export function registerRecover(program: Command): void {
   addConfigOption(program.command('recover'))
@@ -21,8 +21,7 @@ Exit codes: 0 done, 1 errors, 2 bad usage (unknown zone, zone not recovering).`,
     )
     .action(async (opts: GlobalOptions & { zone: string; dryRun?: boolean; ip?: string[]; dismiss?: boolean; json?: boolean }) => {
       const config = await loadConfigFor(opts);
-      const z = config.zones.find((x) => x.id === opts.zone || x.name === opts.zone);
-      if (!z) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
+      const z = zoneByIdOrName(config, opts.zone);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { recoverZone, RecoverError } = await import('../pipeline/recover.ts');
       const rt = await startRuntime({ config, logger: cliLogger(config, opts), workers: false, schedule: false, withCloudflare: true });

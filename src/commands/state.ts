@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, cliLogger, EXIT, loadConfigFor, withRedis, type GlobalOptions } from './common.ts';
 
 export function registerState(program: Command): void {
   const state = program
@@ -18,20 +18,16 @@ after a loss. The document holds no secrets (no tokens, no keys): IPs, vendors, 
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (opts: GlobalOptions & { out?: string }) => {
       const config = await loadConfigFor(opts);
-      const { connectRedis } = await import('../pipeline/runtime.ts');
       const { exportState } = await import('../state/backup.ts');
       cliLogger(config, opts);
-      const redis = await connectRedis(config.redis);
-      try {
+      await withRedis(config, async (redis) => {
         const doc = await exportState(redis, config.redis.prefix);
         const text = JSON.stringify(doc) + '\n';
         if (opts.out) {
           await writeFile(opts.out, text, { mode: 0o600 });
           process.stderr.write(`exported ${Object.keys(doc.keys).length} key(s) to ${opts.out}\n`);
         } else process.stdout.write(text);
-      } finally {
-        await redis.quit().catch(() => redis.disconnect());
-      }
+      });
     });
   addConfigOption(state.command('import'))
     .argument('<file>', 'a document from `state export` (- for stdin)')
@@ -45,7 +41,6 @@ Exit codes: 0 imported, 1 errors (Redis), 2 malformed document, unreadable file,
     )
     .action(async (file: string, opts: GlobalOptions & { force?: boolean }) => {
       const config = await loadConfigFor(opts);
-      const { connectRedis } = await import('../pipeline/runtime.ts');
       const { BackupError, importState, parseStateDocument } = await import('../state/backup.ts');
       let text: string;
       try {
@@ -59,17 +54,14 @@ Exit codes: 0 imported, 1 errors (Redis), 2 malformed document, unreadable file,
       } catch (err) {
         throw new CliError(`${file}: ${err instanceof SyntaxError ? `not JSON: ${err.message}` : (err as Error).message}`, EXIT.usage);
       }
-      const redis = await connectRedis(config.redis);
-      try {
+      await withRedis(config, async (redis) => {
         const r = await importState(redis, config.redis.prefix, doc, opts.force ? { force: true } : {}).catch((err: unknown) => {
           throw err instanceof BackupError ? new CliError(err.message, EXIT.usage) : err;
         });
         process.stdout.write(
           `imported ${r.written} key(s) into prefix ${config.redis.prefix}${r.replaced ? ` (replaced ${r.replaced})` : ''}${r.kept.length ? `; kept this Redis's ${r.kept.join(' and ')}` : ''}\n`,
         );
-      } finally {
-        await redis.quit().catch(() => redis.disconnect());
-      }
+      });
     });
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRunContext } from '../pipeline/dry-run.ts';
 import type { OnceResult } from '../pipeline/run-once.ts';
-import { addConfigOption, CliError, cliLogger, countArg, EXIT, loadConfigFor, onSignals, type GlobalOptions } from './common.ts';
+import { addConfigOption, CliError, cliLogger, countArg, EXIT, loadConfigFor, onSignals, zoneByIdOrName, type GlobalOptions } from './common.ts';
 import { cycleJson, writeJson } from './json.ts';
 import { exitCodeOf, renderOnce, showProgress } from './render.ts';
 
@@ -27,9 +27,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
   const logger = cliLogger(config, opts);
   let zones: string[] | undefined;
   if (opts.zone) {
-    const z = config.zones.find((x) => x.id === opts.zone || x.name === opts.zone);
-    if (!z) throw new CliError(`no zone "${opts.zone}" in ${config.file} (zones: ${config.zones.map((x) => x.name ?? x.id).join(', ')})`, EXIT.usage);
-    zones = [z.id];
+    zones = [zoneByIdOrName(config, opts.zone).id];
   }
   const request = { reason: 'cli' as const, ...(zones ? { zones } : {}) };
   let rt: { ctx: Pick<DryRunContext, 'state' | 'events'>; close(): Promise<void> };

@@ -65,9 +65,6 @@ export interface Runtime {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Moved to the module that builds every Redis client; kept here for the callers that import it from the runtime. */
-export { connectRedis } from '../state/redis-connection.ts';
-
 /**
  * What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being
  * written; only an `active` runtime (workers, or a dry run) builds connectors and a real Cloudflare client.
