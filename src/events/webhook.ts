@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { Secret } from '../config/secret.ts';
 import { backoffDelay } from './backoff.ts';
 import type { EventOutcome, EventSink, SourceHealth } from './types.ts';
 import { challenge, presentedTokens, TokenCheck, type SecretLike } from './webhook-auth.ts';
@@ -13,45 +9,10 @@ import { confirmSubscription, oracleNotificationHost, type ConfirmationCheck } f
 
 export type { EnvelopeParsers } from './webhook-envelopes.ts';
 export { oracleNotificationHost } from './webhook-ons.ts';
+export { DEFAULT_MAX_BYTES, DEFAULT_PATH, sourceSchema } from './webhook-config.ts';
 
-export const DEFAULT_PATH = '/events';
-/** Event Grid's largest batch (preferred-batch-size-in-kilobytes ≤ 1024, learn.microsoft.com/azure/event-grid/delivery-and-retry). */
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
-/** A public ingress: a token short enough to guess is refused at startup. */
+/** Below this a token is guessable: registering warns (the daemon still starts, as with a weak admin token). */
 export const MIN_TOKEN_LENGTH = 16;
-
-const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
-
-/** `events.sources[]` entry of type webhook. */
-export const sourceSchema = z
-  .strictObject({
-    name: z.string().min(1).max(64),
-    type: z.literal('webhook'),
-    token: z.string().min(MIN_TOKEN_LENGTH, `at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`).optional(),
-    tokenFile: z.string().min(1).optional(),
-    path: z.string().regex(PATH, 'an absolute URL path such as /events (no query, no spaces)').max(256).default(DEFAULT_PATH),
-    maxBytes: z.int().min(1024).max(32 * 1024 * 1024).default(DEFAULT_MAX_BYTES),
-  })
-  .superRefine((c, ctx) => {
-    if (c.token !== undefined && c.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give token or tokenFile, not both' });
-    if (c.token === undefined && c.tokenFile === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required: token (token: ${ORS_EVENTS_TOKEN}) or tokenFile' });
-  });
-
-export type WebhookSourceConfig = z.infer<typeof sourceSchema>;
-
-/** Several webhook sources share the server: each needs its own path. For the `events.sources` refinement. */
-export function webhookPathIssues(sources: ReadonlyArray<{ type: string; path?: string | undefined }>): Array<{ index: number; message: string }> {
-  const seen = new Map<string, number>();
-  const issues: Array<{ index: number; message: string }> = [];
-  sources.forEach((s, i) => {
-    if (s.type !== 'webhook') return;
-    const path = s.path ?? DEFAULT_PATH;
-    const before = seen.get(path);
-    if (before !== undefined) issues.push({ index: i, message: `path ${path} is already used by webhook source ${before}; give each webhook source its own path` });
-    else seen.set(path, i);
-  });
-  return issues;
-}
 
 /** One webhook source as registerWebhook takes it. */
 export interface WebhookSource {
@@ -61,25 +22,6 @@ export interface WebhookSource {
   maxBytes: number;
   /** Told "up" when a request's events were taken, "down" when the sink refused them. */
   health?: SourceHealth;
-}
-
-/** The configured source with its token read (tokenFile relative to the configuration's folder). */
-export async function loadWebhookSource(cfg: WebhookSourceConfig, configDir: string): Promise<WebhookSource> {
-  let token: Secret;
-  if (cfg.tokenFile !== undefined) {
-    const p = resolve(configDir, cfg.tokenFile);
-    let value: string;
-    try {
-      value = (await readFile(p, 'utf8')).trim();
-    } catch (err) {
-      throw new Error(`events source ${cfg.name}: tokenFile: cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    if (value.length < MIN_TOKEN_LENGTH) throw new Error(`events source ${cfg.name}: tokenFile: ${p} holds fewer than ${MIN_TOKEN_LENGTH} characters`);
-    token = new Secret(value, `file ${p}`);
-  } else {
-    token = new Secret(cfg.token!, 'configuration');
-  }
-  return { name: cfg.name, path: cfg.path, token, maxBytes: cfg.maxBytes };
 }
 
 export interface WebhookOptions {
@@ -121,6 +63,7 @@ export async function registerWebhook(app: FastifyInstance, opts: WebhookOptions
     if (names.has(s.name)) throw new Error(`webhook sources: name ${s.name} is used twice`);
     paths.add(s.path);
     names.add(s.name);
+    if (s.token.reveal().length < MIN_TOKEN_LENGTH) opts.logger.warn({ source: s.name }, `webhook: the token of ${s.name} is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one (openssl rand -hex 32)`);
   }
   const allow = opts.allowConfirmationUrl ?? oracleNotificationHost;
   const confirmMs = opts.confirmationTimeoutMs ?? 10_000;
