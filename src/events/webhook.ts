@@ -73,7 +73,7 @@ export async function registerWebhook(app: FastifyInstance, opts: WebhookOptions
     // Raw bytes whatever the content type: CloudEvents, Event Grid and ONS each label JSON differently.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    // Authenticated before the body is read: a stranger cannot make the server take in maxBytes.
+    // Authenticated before the body is parsed: a stranger's body is never buffered, and learns nothing of maxBytes.
     const guards = new Map<string, (req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined>();
     scope.addHook('onRequest', async (req, reply) => {
       if (req.method !== 'POST' && req.method !== 'OPTIONS') return;
