@@ -1,20 +1,12 @@
 import { z } from 'zod';
 import type { EventSource, EventSourceContext } from './types.ts';
+import { sourceSchema as webhookSchema } from './webhook-config.ts';
 
 /**
  * Every kind of event source, by `type`. A vendor source lives with its vendor
  * (`connectors/<vendor>/events.ts`: `sourceSchema` + `createEventSource`); the webhook is served by the
- * daemon's HTTP server and has no consumer of its own.
+ * daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
  */
-const webhookSchema = z.strictObject({
-  name: z.string(),
-  type: z.literal('webhook'),
-  token: z.string().min(1).optional(),
-  tokenFile: z.string().optional(),
-  path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'a URL path such as /events').default('/events'),
-  maxBytes: z.int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
-});
-
 const SCHEMAS = [webhookSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
