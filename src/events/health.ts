@@ -19,6 +19,7 @@ export interface SourceState extends EventSourceReport {
  */
 export class SourceHealthBoard {
   private readonly sources = new Map<string, SourceState>();
+  private readonly reporters = new Map<string, SourceHealth>();
   private readonly replica = `${hostname()}:${process.pid}`;
   private timer: NodeJS.Timeout | undefined;
 
@@ -28,8 +29,19 @@ export class SourceHealthBoard {
     this.deps = deps;
   }
 
+  /** The reporter of a registered source (the webhook's routes exist before the board does). */
+  reporter(name: string): SourceHealth | undefined {
+    return this.reporters.get(name);
+  }
+
   /** The SourceHealth a source reports through. */
   register(name: string, type: string): SourceHealth {
+    const reporter = this.create(name, type);
+    this.reporters.set(name, reporter);
+    return reporter;
+  }
+
+  private create(name: string, type: string): SourceHealth {
     const now = Date.now();
     this.sources.set(name, { name, type, state: 'starting', since: now, at: now });
     this.deps.metrics.eventSourceUp.set({ source: name, type }, 0);

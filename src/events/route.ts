@@ -4,7 +4,7 @@ import type { ChangeHint } from './types.ts';
 /**
  * Whether a scope covers what a hint names. What the hint leaves out matches anything (no account: every
  * account of the vendor); a scope of region `*` covers every region of its account. A file connector's
- * scopes (vendor `mixed`) are matched only by a hint naming the connector.
+ * scopes (vendor `mixed`) are never matched by a cloud event: its own file watch queues them directly.
  */
 export function covers(scope: Scope, hint: ChangeHint): boolean {
   if (hint.connector !== undefined && scope.connector !== hint.connector) return false;

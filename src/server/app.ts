@@ -3,6 +3,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods, type RouteShorthandOptions } from 'fastify';
+import { ENVELOPE_PARSERS } from '../events/envelopes.ts';
+import type { EventSink, SourceHealth } from '../events/types.ts';
+import { registerWebhook } from '../events/webhook.ts';
 import { approvePlan, requestResync } from '../pipeline/requests.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import { cloudflareRequests, mappingsByRegion, recentPlans, recentWrites } from './api.ts';
@@ -70,6 +73,20 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
     return send(reply, status, { error: status === 500 ? 'internal error (see the daemon log)' : err.message });
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, { error: `no route ${new URL(req.url, 'http://localhost').pathname}` }));
+
+  // POST /events (and any other webhook path): the server starts before Redis and the event intake do,
+  // so until they have, the webhook answers 503 and the sender retries.
+  if (config.events.webhooks.length > 0) {
+    const sink: EventSink = {
+      take: (source, parsed, meta) => (pending.events ? pending.events.intake.take(source, parsed, meta) : Promise.reject(new Error('the daemon is starting: events are not taken yet'))),
+    };
+    const health = (name: string): SourceHealth => ({
+      up: () => pending.events?.health.reporter(name)?.up(),
+      down: (error) => pending.events?.health.reporter(name)?.down(error),
+      lag: (seconds) => pending.events?.health.reporter(name)?.lag(seconds),
+    });
+    await registerWebhook(app, { sources: config.events.webhooks.map((w) => ({ ...w, health: health(w.name) })), sink, parsers: ENVELOPE_PARSERS, logger: pending.logger.child({ component: 'webhook' }) });
+  }
 
   const admin = async (req: FastifyRequest) => {
     const p = bearerProblem(token, req.headers.authorization);

@@ -1,0 +1,7 @@
+import type { EnvelopeParsers } from './webhook-envelopes.ts';
+
+/**
+ * Each vendor's parser of its own event envelope (connectors/<vendor>/envelope.ts), for the webhook,
+ * which receives every vendor's events; the queue sources call their own directly.
+ */
+export const ENVELOPE_PARSERS: EnvelopeParsers = {};
