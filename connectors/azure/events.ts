@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { QueueClient, StorageSharedKeyCredential, type ReceivedMessageItem, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/identity';
+import type { QueueClient, ReceivedMessageItem, StoragePipelineOptions } from '@azure/storage-queue';
 import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.ts';
 import { backoffDelay, pause } from '../../src/events/backoff.ts';
 import type { EventMeta, EventSource, EventSourceContext, ParsedEvent } from '../../src/events/types.ts';
-import { credentialFor } from './credential.ts';
 import { parseEvent } from './envelope.ts';
-import { describeAzureError } from './errors.ts';
+
+// The Azure SDKs (storage-queue, identity, and arm-network behind errors.ts) take seconds to load: the
+// configuration imports this file for sourceSchema, so they are loaded only when a source starts.
+const sdk = () => import('@azure/storage-queue');
+const credentials = () => import('./credential.ts');
+const errors = () => import('./errors.ts');
 
 /**
  * `azure-storage-queue`: Event Grid (a `Microsoft.Resources.Subscriptions` system topic) delivers ARM
@@ -188,6 +192,7 @@ class StorageQueueSource implements EventSource {
    */
   private async connect(): Promise<Connection> {
     const c = this.config;
+    const { QueueClient, StorageSharedKeyCredential } = await sdk();
     const local = new URL(c.queueUrl).protocol === 'http:';
     const options: StoragePipelineOptions = {
       // Our own loop backs off and reports health; against an emulator answers must be immediate. Against
@@ -216,7 +221,7 @@ class StorageQueueSource implements EventSource {
       if (!key) throw new Error(`environment variable ${c.accountKeyEnv} (accountKeyEnv) is not set or empty`);
       const account = new QueueClient(c.queueUrl).accountName;
       if (!account) throw new Error(`cannot tell the storage account from queueUrl ${c.queueUrl}: use a connection string (connectionStringEnv / connectionStringFile)`);
-      let credential: StorageSharedKeyCredential;
+      let credential: InstanceType<typeof StorageSharedKeyCredential>;
       try {
         credential = new StorageSharedKeyCredential(account, key);
       } catch {
@@ -224,7 +229,7 @@ class StorageQueueSource implements EventSource {
       }
       return { client: new QueueClient(c.queueUrl, credential, options), secrets: [key] };
     }
-    this.tokenCredential ??= credentialFor(c, this.ctx.env);
+    this.tokenCredential ??= (await credentials()).credentialFor(c, this.ctx.env);
     return { client: new QueueClient(c.queueUrl, this.tokenCredential, options), secrets: c.tokenEnv ? [this.ctx.env[c.tokenEnv] ?? ''] : [] };
   }
 
@@ -253,6 +258,7 @@ class StorageQueueSource implements EventSource {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     const c = this.config;
+    const { describeAzureError } = await errors();
     let conn: Connection | undefined;
     let attempt = 0;
     let secrets: string[] = [];

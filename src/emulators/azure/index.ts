@@ -39,8 +39,8 @@ export interface AzureFake {
   caPem: string;
   close(): Promise<void>;
   requestCount(): number;
-  /** Listings of public IP addresses started (first pages): one per discover of a subscription. */
-  listRequestCount(): number;
+  /** Listings of public IP addresses started (first pages): one per discover of a subscription; all, or one subscription's. */
+  listRequestCount(subscriptionId?: string): number;
   /**
    * Replaces the inventory (whole, or its azure section); the listing changes at once, then each difference
    * is queued as the event ARM raises for it. Resolves with the number of events; rejects on a bad
@@ -64,7 +64,7 @@ export async function startAzureFake(opts: AzureFakeOptions): Promise<AzureFake>
   const queue: EventQueue | undefined = opts.events ? await openEventQueue(opts.events) : undefined;
   const closing = new AbortController();
   let count = 0;
-  let lists = 0;
+  const lists = new Map<string, number>();
   let baseUrl = '';
   // One change at a time, in order: events of two edits never interleave, and each diff is against the last.
   let changes: Promise<unknown> = Promise.resolve();
@@ -94,7 +94,7 @@ export async function startAzureFake(opts: AzureFakeOptions): Promise<AzureFake>
       baseUrl: () => baseUrl,
       closing: closing.signal,
       onRequest: () => count++,
-      onList: () => lists++,
+      onList: (sub) => lists.set(sub.toLowerCase(), (lists.get(sub.toLowerCase()) ?? 0) + 1),
       setInventory,
     }),
   );
@@ -110,7 +110,7 @@ export async function startAzureFake(opts: AzureFakeOptions): Promise<AzureFake>
     url: baseUrl,
     caPem: tls.cert,
     requestCount: () => count,
-    listRequestCount: () => lists,
+    listRequestCount: (sub) => (sub === undefined ? [...lists.values()].reduce((a, n) => a + n, 0) : (lists.get(sub.toLowerCase()) ?? 0)),
     setInventory,
     eventsSent: () => queue?.sent() ?? 0,
     close: async () => {

@@ -22,8 +22,8 @@ export interface ArmHandlerOptions {
   /** Aborted when the server closes, so slow (delayMs) answers stop waiting. */
   closing: AbortSignal;
   onRequest: () => void;
-  /** A listing of public IP addresses started (its first page): what one discover of a scope costs. */
-  onList?: () => void;
+  /** A listing of a subscription's public IP addresses started (its first page): what one discover costs. */
+  onList?: (subscriptionId: string) => void;
   /** Replaces the inventory (`PUT /_admin/inventory`); resolves with the number of events it raised. */
   setInventory?: (inventory: unknown) => Promise<number>;
 }
@@ -186,7 +186,7 @@ export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage
       return send(res, 200, publicIpToWire(subId, p));
     }
     const { body, page } = paged(ips, canonicalPath, query, apiVersion);
-    if (page === 1) opts.onList?.();
+    if (page === 1) opts.onList?.(subId);
     await applyFault(sub.fault, page);
     return send(res, 200, { ...body, value: body.value.map((p) => publicIpToWire(subId, p)) });
   };
