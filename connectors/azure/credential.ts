@@ -42,8 +42,11 @@ function jwtExpiry(token: string): number | undefined {
   return undefined;
 }
 
+/** The settings that choose a credential: the connector's, and the Storage Queue event source's. */
+export type CredentialSettings = Pick<Config, 'tokenEnv' | 'cloud' | 'tenantId' | 'managedIdentityClientId'>;
+
 /** tokenEnv when configured, else the standard chain (environment, workload identity, managed identity, Azure CLI…). */
-export function credentialFor(config: Config, env: NodeJS.ProcessEnv): TokenCredential {
+export function credentialFor(config: CredentialSettings, env: NodeJS.ProcessEnv): TokenCredential {
   if (config.tokenEnv) return new EnvTokenCredential(config.tokenEnv, env);
   return new DefaultAzureCredential({
     authorityHost: cloudSettings(config.cloud).authorityHost,

@@ -1,7 +1,8 @@
+import { parseEvent as azure } from '../../connectors/azure/envelope.ts';
 import type { EnvelopeParsers } from './webhook-envelopes.ts';
 
 /**
  * Each vendor's parser of its own event envelope (connectors/<vendor>/envelope.ts), for the webhook,
  * which receives every vendor's events; the queue sources call their own directly.
  */
-export const ENVELOPE_PARSERS: EnvelopeParsers = {};
+export const ENVELOPE_PARSERS: EnvelopeParsers = { azure };

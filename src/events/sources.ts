@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as azureStorageQueue from '../../connectors/azure/events.ts';
 import type { EventSource, EventSourceContext } from './types.ts';
 import { sourceSchema as webhookSchema } from './webhook-config.ts';
 
@@ -7,7 +8,7 @@ import { sourceSchema as webhookSchema } from './webhook-config.ts';
  * (`connectors/<vendor>/events.ts`: `sourceSchema` + `createEventSource`); the webhook is served by the
  * daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
  */
-const SCHEMAS = [webhookSchema] as const;
+const SCHEMAS = [webhookSchema, azureStorageQueue.sourceSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
 export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
@@ -22,9 +23,11 @@ export type WebhookSourceConfig = Extract<EventSourceConfig, { type: 'webhook' }
  * Builds the consumer of a queue source; null for the webhook. The vendor SDKs are large, so each is
  * imported only when a configured source needs it.
  */
-export async function createEventSource(config: EventSourceConfig, _ctx: EventSourceContext): Promise<EventSource | null> {
+export async function createEventSource(config: EventSourceConfig, ctx: EventSourceContext): Promise<EventSource | null> {
   switch (config.type) {
     case 'webhook':
       return null;
+    case 'azure-storage-queue':
+      return azureStorageQueue.createEventSource(config, ctx);
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
+import { BodyTooLarge, readBody } from '../http.ts';
+import { EventDeliveryError } from './events.ts';
 import type { AzureInventory, InventoryFault, InventoryPublicIp } from './inventory.ts';
 import { armError, codeForStatus, DEFAULT_TENANT, publicIpToWire, statusForCode, subscriptionToWire } from './wire.ts';
 
@@ -10,7 +12,8 @@ import { armError, codeForStatus, DEFAULT_TENANT, publicIpToWire, statusForCode,
  * (`nextLink`, an absolute URL carrying `$skiptoken`), error shape and authentication check.
  */
 export interface ArmHandlerOptions {
-  inventory: AzureInventory;
+  /** Read at each request: the inventory changes at runtime (setInventory, the admin route, a watched file). */
+  inventory: () => AzureInventory;
   pageSize: number;
   /** When set, the only bearer token accepted; otherwise any non-empty bearer token is. */
   token?: string | undefined;
@@ -19,7 +22,16 @@ export interface ArmHandlerOptions {
   /** Aborted when the server closes, so slow (delayMs) answers stop waiting. */
   closing: AbortSignal;
   onRequest: () => void;
+  /** A listing of a subscription's public IP addresses started (its first page): what one discover costs. */
+  onList?: (subscriptionId: string) => void;
+  /** Replaces the inventory (`PUT /_admin/inventory`); resolves with the number of events it raised. */
+  setInventory?: (inventory: unknown) => Promise<number>;
 }
+
+/** Outside ARM's namespace, so no SDK call can reach it by accident. */
+export const ADMIN_INVENTORY_PATH = '/_admin/inventory';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 type Sub = AzureInventory['subscriptions'][string];
 
@@ -69,11 +81,18 @@ function decodeSkipToken(token: string | null): number {
 }
 
 export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { inventory, pageSize } = opts;
-  const tenant = inventory.tenantId ?? DEFAULT_TENANT;
-  // ARM ids (subscription ids included) are case-insensitive.
-  const subs = new Map<string, { id: string; sub: Sub }>();
-  for (const [id, sub] of Object.entries(inventory.subscriptions)) subs.set(id.toLowerCase(), { id, sub });
+  const { pageSize } = opts;
+  // ARM ids (subscription ids included) are case-insensitive. Indexed once per inventory, not per request.
+  let indexed: { of: AzureInventory; subs: Map<string, { id: string; sub: Sub }> } | undefined;
+  const current = () => {
+    const inventory = opts.inventory();
+    if (indexed?.of !== inventory) {
+      const subs = new Map<string, { id: string; sub: Sub }>();
+      for (const [id, sub] of Object.entries(inventory.subscriptions)) subs.set(id.toLowerCase(), { id, sub });
+      indexed = { of: inventory, subs };
+    }
+    return { inventory, subs: indexed.subs, tenant: inventory.tenantId ?? DEFAULT_TENANT };
+  };
 
   const applyFault = async (fault: InventoryFault | undefined, page: number): Promise<void> => {
     if (!fault || page < (fault.fromPage ?? 1)) return;
@@ -96,7 +115,7 @@ export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage
     return { body: out, page: Math.floor(offset / pageSize) + 1 };
   };
 
-  const findSub = (raw: string): { id: string; sub: Sub } => {
+  const findSub = (subs: Map<string, { id: string; sub: Sub }>, raw: string): { id: string; sub: Sub } => {
     const found = subs.get(raw.toLowerCase());
     if (!found) throw new ArmAnswer(404, 'SubscriptionNotFound', `The subscription '${raw}' could not be found.`);
     return found;
@@ -108,6 +127,8 @@ export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    if (path === ADMIN_INVENTORY_PATH) return admin(req, res);
+    const { inventory, subs, tenant } = current();
 
     // Authentication comes first, as at ARM: without a token nothing else is looked at.
     const auth = req.headers.authorization ?? '';
@@ -137,7 +158,7 @@ export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage
       return send(res, 200, paged(all, canonicalPath, query, apiVersion).body);
     }
     if (lower[0] !== 'subscriptions' || segs[1] === undefined) throw notFound(path);
-    const { id: subId, sub } = findSub(segs[1]);
+    const { id: subId, sub } = findSub(subs, segs[1]);
 
     if (lower.length === 2) {
       await applyFault(sub.fault, 1);
@@ -165,14 +186,41 @@ export function createArmHandler(opts: ArmHandlerOptions): (req: IncomingMessage
       return send(res, 200, publicIpToWire(subId, p));
     }
     const { body, page } = paged(ips, canonicalPath, query, apiVersion);
+    if (page === 1) opts.onList?.(subId);
     await applyFault(sub.fault, page);
     return send(res, 200, { ...body, value: body.value.map((p) => publicIpToWire(subId, p)) });
   };
 
+  /**
+   * The fake's own control route: no bearer token (tests and the demo drive it), but only from this
+   * machine, since the fake may listen on another address. Body: the inventory, whole or its azure section, as JSON.
+   */
+  const admin = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) throw new ArmAnswer(403, 'Forbidden', 'The admin route answers only on the loopback interface.');
+    if (req.method !== 'PUT') throw new ArmAnswer(405, 'MethodNotAllowed', `Use PUT ${ADMIN_INVENTORY_PATH} with the inventory as JSON.`);
+    if (!opts.setInventory) throw new ArmAnswer(404, 'NotFound', 'This fake does not take inventory changes.');
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      if (err instanceof BodyTooLarge) throw new ArmAnswer(413, 'RequestEntityTooLarge', err.message);
+      throw new ArmAnswer(400, 'InvalidRequestContent', 'The request body is not JSON.');
+    }
+    let events: number;
+    try {
+      events = await opts.setInventory(body);
+    } catch (err) {
+      // An event that could not be queued is the queue service's failure; anything else, a bad inventory.
+      if (err instanceof EventDeliveryError) throw new ArmAnswer(502, 'EventDeliveryFailed', err.message);
+      throw new ArmAnswer(400, 'InvalidInventory', (err as Error).message);
+    }
+    send(res, 200, { events });
+  };
+
   return (req, res) => {
     opts.onRequest();
-    // GET bodies are ignored; reading them keeps the connection reusable.
-    req.resume();
+    // GET bodies are ignored; reading them keeps the connection reusable. The admin route reads its own.
+    if (!(req.url ?? '').startsWith(ADMIN_INVENTORY_PATH)) req.resume();
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
       if (err instanceof ArmAnswer) return sendError(res, err);
