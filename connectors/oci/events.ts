@@ -1,15 +1,23 @@
 import { hostname } from 'node:os';
-import * as common from 'oci-common';
-import * as streaming from 'oci-streaming';
+import type * as streaming from 'oci-streaming';
 import { z } from 'zod';
+import { parseDuration } from '../../src/config/duration.ts';
 import { backoffDelay, pause } from '../../src/events/backoff.ts';
 import type { EventMeta, EventSource, EventSourceContext, ParsedEvent } from '../../src/events/types.ts';
-import { parseDuration } from '../../src/config/duration.ts';
-import { loadAuth, type OciAuth } from './auth.ts';
+import type { OciAuth } from './auth.ts';
 import type { Config as ConnectorConfig } from './config.ts';
 import { parseEvent } from './envelope.ts';
 import { describeError, redact } from './errors.ts';
-import { routeOciSdkLogging } from './sdk-log.ts';
+
+/**
+ * The OCI SDK takes a second to load on a small machine: the configuration schema above is imported with
+ * every config file, the SDK only once a source of this type starts.
+ */
+async function loadSdk() {
+  const [common, sdk, auth, sdkLog] = await Promise.all([import('oci-common'), import('oci-streaming'), import('./auth.ts'), import('./sdk-log.ts')]);
+  return { common, streaming: sdk, loadAuth: auth.loadAuth, routeOciSdkLogging: sdkLog.routeOciSdkLogging };
+}
+type Sdk = Awaited<ReturnType<typeof loadSdk>>;
 
 const SECRET_LOOKING = /-----BEGIN|PRIVATE KEY|^ST\$/;
 
@@ -123,7 +131,6 @@ export function createEventSource(config: SourceConfig, ctx: EventSourceContext,
   const stopWaitMs = tuning.stopWaitMs ?? STOP_WAIT_MS;
   const heartbeatMs = tuning.heartbeatMs ?? HEARTBEAT_MS;
   const log = ctx.logger.child({ source: config.name, type: 'oci-streaming' });
-  routeOciSdkLogging(ctx.logger);
   const instanceName = config.instanceName ?? hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 256);
   const connectorConfig: ConnectorConfig = {
     name: config.name,
@@ -138,11 +145,17 @@ export function createEventSource(config: SourceConfig, ctx: EventSourceContext,
   let running: Promise<void> | undefined;
   let auth: OciAuth | undefined;
   let client: streaming.StreamClient | undefined;
+  let sdk: Sdk | undefined;
   let lastGet = 0;
 
   const getClient = async (): Promise<streaming.StreamClient> => {
     if (client) return client;
-    auth ??= await loadAuth(connectorConfig, ctx, stopping.signal);
+    if (!sdk) {
+      sdk = await loadSdk();
+      sdk.routeOciSdkLogging(ctx.logger);
+    }
+    const { common, streaming } = sdk;
+    auth ??= await sdk.loadAuth(connectorConfig, ctx, stopping.signal);
     // One attempt per call: this loop retries with its own backoff and says so through health, where the
     // SDK's retries (up to 8, for minutes) would hide an outage. The circuit breaker stays off as in the
     // connector (with httpOptions, oci-common 2.139.1 returns fetch's wrapper instead of the response).
@@ -165,7 +178,7 @@ export function createEventSource(config: SourceConfig, ctx: EventSourceContext,
       createGroupCursorDetails: {
         groupName: config.group,
         instanceName,
-        type: streaming.models.CreateGroupCursorDetails.Type.TrimHorizon,
+        type: 'TRIM_HORIZON' as streaming.models.CreateGroupCursorDetails.Type,
         commitOnGet: false,
       },
     });
