@@ -190,6 +190,8 @@ export function createEventSource(config: SourceConfig, ctx: EventSourceContext,
     let current = cursor;
     let beating: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
+      // stop() gave up on a sink that never answered: stop reserving partitions for a consumer that is gone.
+      if (http.signal.aborted) return clearInterval(timer);
       beating = beating.then(async () => {
         try {
           current = (await c.consumerHeartbeat({ streamId: config.streamId, cursor: current })).cursor.value;
@@ -198,6 +200,7 @@ export function createEventSource(config: SourceConfig, ctx: EventSourceContext,
         }
       });
     }, heartbeatMs);
+    timer.unref();
     try {
       for (const m of items) {
         if (stopping.signal.aborted) throw new BatchAbandoned('stopping');
