@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import * as azureStorageQueue from '../../connectors/azure/events.ts';
+import * as ociStreaming from '../../connectors/oci/events.ts';
 import type { EventSource, EventSourceContext } from './types.ts';
 import { sourceSchema as webhookSchema } from './webhook-config.ts';
 
 /**
  * Every kind of event source, by `type`. A vendor source lives with its vendor
- * (`connectors/<vendor>/events.ts`: `sourceSchema` + `createEventSource`); the webhook is served by the
- * daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
+ * (`connectors/<vendor>/events.ts`: `sourceSchema` + `createEventSource`, which loads the vendor's SDK
+ * only when a source starts, since every configuration load reads these schemas); the webhook is served
+ * by the daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
  */
-const SCHEMAS = [webhookSchema, azureStorageQueue.sourceSchema] as const;
+const SCHEMAS = [webhookSchema, azureStorageQueue.sourceSchema, ociStreaming.sourceSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
 export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
@@ -19,15 +21,14 @@ export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
 export type EventSourceConfig = z.infer<typeof eventSourceSchema>;
 export type WebhookSourceConfig = Extract<EventSourceConfig, { type: 'webhook' }>;
 
-/**
- * Builds the consumer of a queue source; null for the webhook. The vendor SDKs are large, so each is
- * imported only when a configured source needs it.
- */
+/** Builds the consumer of a queue source; null for the webhook. */
 export async function createEventSource(config: EventSourceConfig, ctx: EventSourceContext): Promise<EventSource | null> {
   switch (config.type) {
     case 'webhook':
       return null;
     case 'azure-storage-queue':
       return azureStorageQueue.createEventSource(config, ctx);
+    case 'oci-streaming':
+      return ociStreaming.createEventSource(config, ctx);
   }
 }

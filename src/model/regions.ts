@@ -60,3 +60,16 @@ export function regionGroups(vendor: Vendor): Readonly<Record<string, readonly s
 
 /** OCI region name → three-letter region key (lowercase), as in public IP OCIDs. */
 export const ociRegionKeys: Readonly<Record<string, string>> = oci.regionKeys;
+
+const ociRegionByKey: ReadonlyMap<string, string> = new Map(Object.entries(oci.regionKeys).map(([name, key]) => [key, name]));
+
+/**
+ * The OCI region a regional OCID segment names: older regions use the three-letter key (`iad` in
+ * ocid1.publicip.oc1.iad.…), newer ones the region name itself (`ocid1.publicip.oc1.eu-frankfurt-1.…`).
+ * Undefined for a key the catalogue does not know, or a segment that is neither.
+ */
+export function ociRegionFromSegment(segment: string): string | undefined {
+  const s = segment.toLowerCase();
+  if (patterns.oci.test(s)) return s;
+  return ociRegionByKey.get(s);
+}

@@ -126,7 +126,8 @@ function build(inv: OciInventory): OciWorld {
       wire: compact({
         id,
         compartmentId,
-        displayName: p.displayName ?? `publicip${i}`,
+        // From the id, not the position: removing one address must not rename the others (and publish their updates).
+        displayName: p.displayName ?? id.split('.').pop() ?? `publicip${i}`,
         ipAddress: p.ipAddress,
         lifecycleState: p.lifecycleState,
         lifetime: p.lifetime,

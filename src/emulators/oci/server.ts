@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLarge, readBody } from '../http.ts';
 import type { Fault, OciWorld, Operation } from './inventory.ts';
 import { ApiError, route, runOperation, type Query } from './operations.ts';
 import { signatureProblem } from './signature.ts';
+import type { OciStreaming } from './streaming.ts';
 
 const DEFAULT_CODES: Record<number, string> = {
   400: 'InvalidParameter',
@@ -14,28 +16,42 @@ const DEFAULT_CODES: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
+/** What the handler serves besides the listing API: Streaming's messages API and the admin route. */
+export interface HandlerExtras {
+  streaming: OciStreaming;
+  /** `PUT /_admin/inventory`: replaces the inventory and returns the number of events it published. */
+  setInventory: (inventory: unknown) => number;
+}
+
 /**
  * The OCI API fake's request handler. URLs are `/<region>/20160918/<operation path>`: the real API tells
  * regions apart by host name (iaas.<region>.oraclecloud.com), which a server on 127.0.0.1 cannot, so the
- * region is the first path segment and a client's endpoint is `<base url>/<region>`.
+ * region is the first path segment and a client's endpoint is `<base url>/<region>`. Streaming's messages
+ * API answers at `/20180418/…` (the base URL is the stream's messages endpoint). `state.world` is read on
+ * every request, so an inventory set at runtime is served from the next request on.
  */
-export function createHandler(world: OciWorld, pageSize: number) {
+export function createHandler(state: { world: OciWorld }, pageSize: number, extras?: HandlerExtras) {
   let count = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  const operations = new Map<string, number>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     count++;
     maxInFlight = Math.max(maxInFlight, ++inFlight);
-    req.resume();
     try {
-      if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported by this fake: it only lists`);
       const url = parseUrl(req.url);
+      if (extras && url.pathname.startsWith('/20180418/')) return await extras.streaming.handle(req, res, url, state.world);
+      if (extras && url.pathname === '/_admin/inventory') return await admin(req, res, extras);
+      req.resume();
+      const world = state.world;
+      if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method ?? ''} is not supported by this fake: it only lists`);
       const problem = signatureProblem(req, world.tenancy, world.apiKeys);
       if (problem) throw new ApiError(401, 'NotAuthenticated', `The required information to complete authentication was not provided or was incorrect: ${problem}`);
       const [region, version, ...rest] = url.pathname.split('/').slice(1).map(decode);
       if (!region || version !== '20160918') throw new ApiError(404, 'NotAuthorizedOrNotFound', `No such path ${url.pathname}: the fake serves /<region>/20160918/…`);
       const r = route(rest);
       if (!r) throw new ApiError(404, 'NotAuthorizedOrNotFound', `No such operation: ${url.pathname}`);
+      operations.set(r.op, (operations.get(r.op) ?? 0) + 1);
       const q = query(url.searchParams);
       const unsupported = world.unsupportedParams.find((p) => url.searchParams.has(p));
       if (unsupported) throw new ApiError(500, 'InternalServerError', 'Internal error');
@@ -54,7 +70,29 @@ export function createHandler(world: OciWorld, pageSize: number) {
       inFlight--;
     }
   };
-  return { handle, requestCount: () => count, maxInFlight: () => maxInFlight };
+  return { handle, requestCount: () => count, maxInFlight: () => maxInFlight, operationCount: (op: string) => operations.get(op) ?? 0 };
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * Unsigned, so it only answers a client on this machine: a fake bound to 0.0.0.0 for a container must not
+ * let the network rewrite what it serves.
+ */
+async function admin(req: IncomingMessage, res: ServerResponse, extras: HandlerExtras): Promise<void> {
+  if (!LOOPBACK.test(req.socket.remoteAddress ?? '')) throw new ApiError(403, 'NotAllowed', 'The admin route only answers local clients');
+  if (req.method !== 'PUT') throw new ApiError(405, 'MethodNotAllowed', 'PUT the inventory (JSON) to /_admin/inventory');
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req, 10 * 1024 * 1024));
+  } catch (e) {
+    throw new ApiError(400, 'InvalidParameter', e instanceof BodyTooLarge ? 'The inventory is larger than 10 MiB' : 'The body is not valid JSON');
+  }
+  try {
+    send(res, 200, { events: extras.setInventory(body) });
+  } catch (e) {
+    throw new ApiError(400, 'InvalidParameter', e instanceof Error ? e.message : String(e));
+  }
 }
 
 function parseUrl(raw: string | undefined): URL {
