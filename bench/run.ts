@@ -5,6 +5,7 @@ import { startPrivateRedis } from '../src/state/private-redis.ts';
 import { benchAudit } from './audit.ts';
 import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
+import { benchEvents } from './events.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -53,6 +54,13 @@ async function main(): Promise<void> {
       console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake and @aws-sdk/client-ec2`);
       console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB`);
       report.discoveryAws = { interfaces: 100_000, regions: 20, ...d };
+    }
+    if (want('events')) {
+      const e = await benchEvents({ redisUrl: redis.url, latencyMs: LATENCY, events: 100, regions: 20, burst: 1000, debounceMs: 2000 });
+      console.log(`\nCloud events (AWS: EventBridge envelopes on the fake's SQS queue, @aws-sdk/client-sqs long polling), emulator latency ${LATENCY} ms, debounce ${e.latency.debounceMs} ms`);
+      console.log(`  event → applied over ${e.latency.events} events (20 regions, 20 at a time): p50 ${fmtMs(e.latency.p50Ms)}, p90 ${fmtMs(e.latency.p90Ms)}, p99 ${fmtMs(e.latency.p99Ms)}, max ${fmtMs(e.latency.maxMs)}`);
+      console.log(`  burst of ${e.burst.events} events in one region: ${e.burst.discovers} discovers (${e.burst.describeAddressesCalls} DescribeAddresses calls), ${e.burst.cloudflareWrites} Cloudflare writes for a diff of ${e.burst.diffBatches} batches, converged in ${fmtMs(e.burst.convergeMs)}`);
+      report.events = e;
     }
     if (want('audit')) {
       const a = await benchAudit({ redisUrl: redis.url, records: 1_000_000 });
