@@ -1,4 +1,5 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type * as SqsSdk from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -100,8 +101,12 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 /** Bounded wait in stop() for the messages in hand (their take and delete). */
 const STOP_GRACE_MS = 10_000;
 
+type Sdk = typeof SqsSdk;
+
 /** Throws only for configuration it cannot use (an environment variable that is not set). */
 export async function createEventSource(config: SourceConfig, ctx: EventSourceContext): Promise<EventSource> {
+  // The SDK is loaded only when a source is configured: the schema above is read by every config load.
+  const sdk = await import('@aws-sdk/client-sqs');
   const region = config.region ?? (queueRegion(config.queueUrl) as string);
   const setup = baseCredentials(config, ctx.env, 'aws-sqs event source');
   const maxAttempts = config.endpoint ? 1 : 3;
@@ -113,7 +118,7 @@ export async function createEventSource(config: SourceConfig, ctx: EventSourceCo
       { region, maxAttempts, requestTimeoutMs: 30_000, ...(config.endpoint ? { endpoint: config.endpoint } : {}) },
     );
   }
-  const client = new SQSClient({
+  const client = new sdk.SQSClient({
     region,
     credentials,
     // The queue URL's own host, as the SDK would pick it (useQueueUrlAsEndpoint), without its warning per call
@@ -124,13 +129,14 @@ export async function createEventSource(config: SourceConfig, ctx: EventSourceCo
     // A long poll legitimately takes waitTimeSeconds; only a request well past it is stuck.
     requestHandler: { connectionTimeout: 5000, requestTimeout: (config.waitTimeSeconds + 15) * 1000, throwOnRequestTimeout: true },
   });
-  return new SqsEventSource(config, client, setup.secrets, ctx);
+  return new SqsEventSource(config, sdk, client, setup.secrets, ctx);
 }
 
 class SqsEventSource implements EventSource {
   readonly name: string;
   readonly type = 'aws-sqs';
   private readonly config: SourceConfig;
+  private readonly sdk: Sdk;
   private readonly client: SQSClient;
   private readonly secrets: readonly string[];
   private readonly sink: EventSink;
@@ -139,9 +145,10 @@ class SqsEventSource implements EventSource {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
-  constructor(config: SourceConfig, client: SQSClient, secrets: readonly string[], ctx: EventSourceContext) {
+  constructor(config: SourceConfig, sdk: Sdk, client: SQSClient, secrets: readonly string[], ctx: EventSourceContext) {
     this.name = config.name;
     this.config = config;
+    this.sdk = sdk;
     this.client = client;
     this.secrets = secrets;
     this.sink = ctx.sink;
@@ -176,7 +183,7 @@ class SqsEventSource implements EventSource {
         let messages: Message[];
         try {
           const out = await this.client.send(
-            new ReceiveMessageCommand({
+            new this.sdk.ReceiveMessageCommand({
               QueueUrl: this.config.queueUrl,
               WaitTimeSeconds: this.config.waitTimeSeconds,
               MaxNumberOfMessages: this.config.maxMessages,
@@ -254,7 +261,7 @@ class SqsEventSource implements EventSource {
       // Stopping shortens the pauses, never skips the delete of what the sink already took.
       if (attempt > 0) await pause(backoffDelay(attempt - 1), this.stopping.signal);
       try {
-        const out = await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: pending.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) }));
+        const out = await this.client.send(new this.sdk.DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: pending.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) }));
         const retry = new Set<string>();
         for (const f of out.Failed ?? []) {
           const entry = pending.find((p) => p.Id === f.Id);
