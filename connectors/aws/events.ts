@@ -225,29 +225,33 @@ class SqsEventSource implements EventSource {
     }
   }
 
-  /** In order, one at a time; stops at the first refusal, so nothing behind it is taken out of order. */
+  /**
+   * The batch's messages side by side: a hint's order does not matter (each asks for a rescan), and a burst
+   * of a thousand events must not wait for a thousand Redis round trips in a row. Those the sink took are
+   * deleted; any it refused stay for redelivery.
+   */
   private async deliver(messages: Message[]): Promise<{ taken: Message[]; refused: boolean }> {
-    const taken: Message[] = [];
-    for (const m of messages) {
-      const raw = m.Body ?? '';
-      let parsed: ParsedEvent;
-      try {
-        parsed = parseBody(raw);
-      } catch (e) {
-        parsed = { ok: false, reason: `unparseable (${(e as Error).message.slice(0, 80)})` };
-      }
-      const sentAt = Number(m.Attributes?.SentTimestamp);
-      const meta: EventMeta = { raw, ...(m.MessageId ? { messageId: m.MessageId } : {}), ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}) };
-      try {
-        const outcome = await this.sink.take(this.name, parsed, meta);
-        this.log.debug({ messageId: m.MessageId, outcome, receiveCount: m.Attributes?.ApproximateReceiveCount }, 'event taken');
-        taken.push(m);
-      } catch (e) {
-        this.log.warn({ messageId: m.MessageId, err: (e as Error).message }, 'the sink did not take the event; leaving it on the queue');
-        return { taken, refused: true };
-      }
+    const results = await Promise.allSettled(messages.map((m) => this.takeOne(m)));
+    const taken = messages.filter((_, i) => results[i]?.status === 'fulfilled');
+    const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refusals.length > 0) {
+      this.log.warn({ refused: refusals.length, of: messages.length, err: (refusals[0]?.reason as Error | undefined)?.message }, 'the sink did not take some events; leaving them on the queue');
     }
-    return { taken, refused: false };
+    return { taken, refused: refusals.length > 0 };
+  }
+
+  private async takeOne(m: Message): Promise<void> {
+    const raw = m.Body ?? '';
+    let parsed: ParsedEvent;
+    try {
+      parsed = parseBody(raw);
+    } catch (e) {
+      parsed = { ok: false, reason: `unparseable (${(e as Error).message.slice(0, 80)})` };
+    }
+    const sentAt = Number(m.Attributes?.SentTimestamp);
+    const meta: EventMeta = { raw, ...(m.MessageId ? { messageId: m.MessageId } : {}), ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}) };
+    const outcome = await this.sink.take(this.name, parsed, meta);
+    this.log.debug({ messageId: m.MessageId, outcome, receiveCount: m.Attributes?.ApproximateReceiveCount }, 'event taken');
   }
 
   /**

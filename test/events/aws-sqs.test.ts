@@ -169,17 +169,21 @@ describe('aws-sqs source: consuming', () => {
     expect(await depth()).toMatchObject({ visible: 0, inFlight: 0 });
   });
 
-  it('a message the sink refuses stays on the queue and comes back after the visibility timeout', async () => {
+  it('a message the sink refuses stays on the queue and comes back after the visibility timeout; the others of its batch are deleted', async () => {
     const { sink } = await start({ visibilityTimeout: 1 });
     sink.refuse = 1;
     const t0 = Date.now();
-    fake.setInventory(inventory([{ publicIp: '203.0.113.52' }]));
-    await until('the refusal', () => sink.calls === 1);
-    // Not deleted: in flight until its visibility timeout ends.
-    expect(await depth()).toMatchObject({ inFlight: 1 });
-    await until('the redelivery', () => sink.taken.length === 1, 6000);
+    expect(fake.setInventory(inventory([{ publicIp: '203.0.113.52' }, { publicIp: '203.0.113.53' }, { publicIp: '203.0.113.54' }]))).toBe(3);
+    await until('the batch', () => sink.calls === 3);
+    await new Promise((r) => setTimeout(r, 150));
+    // Two taken and deleted; the refused one in flight until its visibility timeout ends.
+    expect(sink.taken).toHaveLength(2);
+    expect(await depth()).toMatchObject({ visible: 0, inFlight: 1 });
+    await until('the redelivery', () => sink.taken.length === 3, 6000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-    expect(sink.calls).toBe(2);
+    expect(sink.calls).toBe(4);
+    const resources = sink.taken.map((t) => (t.parsed.ok ? t.parsed.hints[0]?.resource : undefined)).sort();
+    expect(resources).toEqual(['eipalloc-cb007134', 'eipalloc-cb007135', 'eipalloc-cb007136']);
     await new Promise((r) => setTimeout(r, 200));
     expect(await depth()).toMatchObject({ visible: 0, inFlight: 0 });
   });
