@@ -205,8 +205,9 @@ class SqsEventSource implements EventSource {
         if (receiveFailures > 0) this.log.info({ after: receiveFailures }, 'receiving from the SQS queue again');
         receiveFailures = 0;
         this.health.up();
-        this.health.lag(lagSeconds(messages));
         if (messages.length === 0) continue;
+        // Only for a batch: the board reads a lag report as "a message arrived".
+        this.health.lag(lagSeconds(messages));
 
         const { taken, refused } = await this.deliver(messages);
         if (taken.length > 0) await this.remove(taken);
@@ -280,7 +281,7 @@ class SqsEventSource implements EventSource {
   }
 }
 
-/** Age of the oldest message of the batch, by SQS's SentTimestamp; 0 for an empty poll (nothing waits). */
+/** Age of the oldest message of the batch, by SQS's SentTimestamp. */
 function lagSeconds(messages: Message[], now = Date.now()): number {
   let oldest = now;
   for (const m of messages) {

@@ -149,8 +149,21 @@ describe('aws-sqs source: consuming', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await depth()).toEqual({ queueUrl: fake.eventsQueueUrl, visible: 0, inFlight: 0 });
     expect(health.state).toBe('up');
+    // One batch, one lag report; empty polls report none.
     const lags = health.log.filter((e) => e[0] === 'lag').map((e) => e[1] as number);
-    expect(lags.every((l) => l >= 0 && l < 5)).toBe(true);
+    expect(lags).toHaveLength(1);
+    expect(lags[0]).toBeGreaterThanOrEqual(0);
+    expect(lags[0]).toBeLessThan(5);
+  });
+
+  it('the lag is the age of the oldest message of the batch, by SentTimestamp', async () => {
+    fake.sendRawEvent('{"waiting": "since before the consumer started"}');
+    await new Promise((r) => setTimeout(r, 1200));
+    const { health, sink } = await start();
+    await until('the message', () => sink.taken.length === 1);
+    const lag = health.log.find((e) => e[0] === 'lag')?.[1] as number;
+    expect(lag).toBeGreaterThanOrEqual(1.1);
+    expect(lag).toBeLessThan(10);
   });
 
   it('a malformed message is handed over as malformed and deleted; the messages behind it still arrive', async () => {
