@@ -10,12 +10,13 @@ export interface CredentialSetup {
   secrets: string[];
 }
 
-export function baseCredentials(config: Config, env: NodeJS.ProcessEnv): CredentialSetup {
+/** `what` names the owner in errors: the aws connector, or an aws-sqs event source with the same keys. */
+export function baseCredentials(config: Pick<Config, 'name' | 'profile' | 'credentials'>, env: NodeJS.ProcessEnv, what = 'aws connector'): CredentialSetup {
   const c = config.credentials;
   if (c) {
     const read = (name: string, key: string) => {
       const v = env[name];
-      if (v === undefined || v === '') throw new Error(`aws connector "${config.name}": environment variable ${name} (credentials.${key}) is not set`);
+      if (v === undefined || v === '') throw new Error(`${what} "${config.name}": environment variable ${name} (credentials.${key}) is not set`);
       return v;
     };
     const identity: AwsCredentialIdentity = {

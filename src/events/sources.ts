@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as awsSqs from '../../connectors/aws/events.ts';
 import * as azureStorageQueue from '../../connectors/azure/events.ts';
 import * as ociStreaming from '../../connectors/oci/events.ts';
 import type { EventSource, EventSourceContext } from './types.ts';
@@ -10,7 +11,7 @@ import { sourceSchema as webhookSchema } from './webhook-config.ts';
  * only when a source starts, since every configuration load reads these schemas); the webhook is served
  * by the daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
  */
-const SCHEMAS = [webhookSchema, azureStorageQueue.sourceSchema, ociStreaming.sourceSchema] as const;
+const SCHEMAS = [webhookSchema, awsSqs.sourceSchema, azureStorageQueue.sourceSchema, ociStreaming.sourceSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
 export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
@@ -26,6 +27,8 @@ export async function createEventSource(config: EventSourceConfig, ctx: EventSou
   switch (config.type) {
     case 'webhook':
       return null;
+    case 'aws-sqs':
+      return awsSqs.createEventSource(config, ctx);
     case 'azure-storage-queue':
       return azureStorageQueue.createEventSource(config, ctx);
     case 'oci-streaming':
