@@ -48,7 +48,7 @@ export async function benchEvents(opts: EventsBenchOptions): Promise<EventsBench
   let n = 0;
   const nextIp = () => {
     n++;
-    return `198.18.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    return `54.240.${Math.floor(n / 250)}.${(n % 250) + 1}`;
   };
 
   const fake = await startAwsFake({ inventory: inventory(), events: { queue: 'ors-events' }, pageSize: 1000 });
@@ -71,7 +71,7 @@ export async function benchEvents(opts: EventsBenchOptions): Promise<EventsBench
     }),
   );
   const config = await loadConfig({ path: file });
-  const rt = await startRuntime({ config, logger: pino({ level: 'silent' }), workers: true, schedule: false });
+  const rt = await startRuntime({ config, logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }), workers: true, schedule: false });
   try {
     await runOnce(rt, { reason: 'cli' });
     const events = await startEvents(rt.ctx, { watchFiles: false });

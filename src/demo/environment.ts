@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load as parse } from 'js-yaml';
 import { startAwsFake } from '../emulators/aws/index.ts';
+import { startAzurite } from '../emulators/azure/azurite.ts';
 import { startAzureFake } from '../emulators/azure/index.ts';
 import { startCloudflareEmulator, type CloudflareEmulator, type SeedMapping } from '../emulators/cloudflare/index.ts';
 import { startGcpFake } from '../emulators/gcp/index.ts';
@@ -27,6 +28,8 @@ export interface DemoEnvironment {
   workdir: string;
   /** The inventory file the running demo reads (a copy: edit it while --watch runs). */
   inventory: string;
+  /** What the four cloud fakes serve (a copy, watched by each: an edit becomes each vendor's own events). */
+  clouds: string;
   adminToken: string;
   close(): Promise<void>;
 }
@@ -82,15 +85,24 @@ export async function startDemoEnvironment(): Promise<DemoEnvironment> {
     const cloudflare = await startCloudflareEmulator({ tokens: [token], seed });
     closers.push(() => cloudflare.close());
 
-    const clouds = await loadInventoryFile(join(DEMO_DIR, 'demo/clouds.yaml'));
-    const aws = await startAwsFake({ inventory: clouds });
+    const cloudsFile = join(workdir, 'clouds.yaml');
+    await cp(join(DEMO_DIR, 'demo/clouds.yaml'), cloudsFile);
+    const clouds = await loadInventoryFile(cloudsFile);
+    // A clouds file saved half-way (or with a typo) is reported by the fake that cannot read it, which
+    // keeps serving what it had: the demo's terminal must not die of an editor's intermediate state.
+    const badEdit = (vendor: string) => (err: Error) => process.stderr.write(`demo: the ${vendor} fake ignored an edit of ${cloudsFile}: ${err.message.split('\n')[0]}\n`);
+    const aws = await startAwsFake({ inventory: clouds, inventoryFile: cloudsFile, events: { queue: 'ors-events' }, onInventoryError: badEdit('aws') });
     closers.push(() => aws.close());
-    const gcp = await startGcpFake({ inventory: clouds });
+    const gcp = await startGcpFake({ inventory: clouds, inventoryFile: cloudsFile, events: true, onError: badEdit('gcp') });
     closers.push(() => gcp.close());
+    // Azure's events reach the daemon through Azurite, Microsoft's own Storage emulator, as Event Grid
+    // delivers them to a Storage queue.
+    const azurite = await startAzurite({ dir: join(workdir, 'azurite') });
+    closers.push(() => azurite.close());
     const azureToken = `demo-${randomBytes(12).toString('hex')}`;
-    const azure = await startAzureFake({ inventory: clouds, token: azureToken });
+    const azure = await startAzureFake({ inventory: clouds, token: azureToken, inventoryFile: cloudsFile, events: { connectionString: azurite.connectionString, queue: 'ors-events' }, onError: badEdit('azure') });
     closers.push(() => azure.close());
-    const oci = await startOciFake({ inventory: clouds });
+    const oci = await startOciFake({ inventory: clouds, inventoryFile: cloudsFile, onInventoryError: badEdit('oci') });
     closers.push(() => oci.close());
 
     const azureCa = join(workdir, 'azure-fake-ca.pem');
@@ -118,12 +130,19 @@ export async function startDemoEnvironment(): Promise<DemoEnvironment> {
         DEMO_OCI_ENDPOINT: oci.url,
         DEMO_OCI_CONFIG_FILE: ociCreds.configFile,
         DEMO_ADMIN_TOKEN: adminToken,
+        DEMO_AWS_EVENTS_QUEUE: aws.eventsQueueUrl!,
+        DEMO_GCP_SUBSCRIPTION: gcp.events!.subscription,
+        DEMO_PUBSUB_HOST: gcp.pubsubHost!,
+        DEMO_AZURE_EVENTS_QUEUE: azurite.queueUrl('ors-events'),
+        DEMO_AZURE_QUEUE_CONNECTION_STRING: azurite.connectionString,
+        DEMO_OCI_STREAM: oci.streamId,
       },
       cloudflare,
       endpoints: { aws: aws.url, gcp: gcp.url, azure: azure.url, oci: oci.url },
       redisLabel: redis.label,
       workdir,
       inventory,
+      clouds: cloudsFile,
       adminToken,
       close,
     };

@@ -6,6 +6,9 @@ import { createLogger } from '../log.ts';
 import { runOnce } from '../pipeline/run-once.ts';
 import { startRuntime, type Runtime } from '../pipeline/runtime.ts';
 import { startAdminServer } from '../server/http.ts';
+import { startEvents } from '../events/index.ts';
+import { planSummary } from '../commands/plan-summary.ts';
+import type { PipelineEvents } from '../pipeline/context.ts';
 import { DEMO_CONFIG, startDemoEnvironment, type DemoEnvironment } from './environment.ts';
 
 export interface DemoOptions {
@@ -40,6 +43,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`  Cloudflare API  ${demo.cloudflare.url} (emulator; zone shop.example.com holds ${demo.cloudflare.mappings(config.zones[0]!.id).length} mappings managed by someone else)`);
     for (const [v, url] of Object.entries(demo.endpoints)) say(`  ${v.padEnd(15)} ${url} (fake, answering the official SDK)`);
     say(`  file inventory  ${demo.inventory}`);
+    say(`  clouds          ${demo.clouds} (served by the four fakes)`);
 
     rt = await startRuntime({ config, logger, workers: true, schedule: opts.watch, pollMs: 50 });
     const zoneId = config.zones[0]!.id;
@@ -104,14 +108,19 @@ function zoneTable(demo: DemoEnvironment, zoneId: string, registry: Map<string, 
 }
 
 async function watch(rt: Runtime, demo: DemoEnvironment, out: NodeJS.WritableStream): Promise<number> {
-  const server = await startAdminServer(rt);
+  const events = await startEvents(rt.ctx);
+  const server = await startAdminServer({ config: rt.ctx.config, logger: rt.ctx.logger, metrics: rt.ctx.metrics, health: rt.health, runtime: rt, events });
   const say = (s = '') => out.write(s + '\n');
-  say(`\n${bold('Watching')} (Ctrl-C to stop). The daemon reconciles every ${formatDuration(rt.ctx.config.schedule.reconcileEveryMs)}.`);
+  say(`\n${bold('Watching')} (Ctrl-C to stop). Cloud events trigger resyncs within seconds; the full cycle runs every ${formatDuration(rt.ctx.config.schedule.reconcileEveryMs)}.`);
   say(`  dashboard  ${server.url}/`);
   say(`  metrics    ${server.url}/metrics`);
   say(`  queues     ${server.url}/queues  (Bull Board: type the admin token on the dashboard, press "Queues")`);
   say(`  resync     curl -X POST -H 'Authorization: Bearer ${demo.adminToken}' ${server.url}/resync`);
-  say(`  edit       ${demo.inventory}  (then resync, or wait for the next cycle)`);
+  say(`  edit       ${demo.clouds}`);
+  say(`             (what the AWS, GCP, Azure and OCI fakes serve: each turns an edit into its own cloud events)`);
+  say(`  edit       ${demo.inventory}  (the file connector's inventory, watched too)`);
+  say(`  sources    ${rt.ctx.config.events.sources.map((s) => `${s.name} (${s.type})`).join(', ')}`);
+  const stopTelling = tellEvents(rt, say);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -122,6 +131,34 @@ async function watch(rt: Runtime, demo: DemoEnvironment, out: NodeJS.WritableStr
     process.on('SIGTERM', stop);
   });
   say('\nstopping');
+  stopTelling();
   await server.close();
+  await events.stop();
   return 0;
+}
+
+/** One line per event taken, per plan an event caused, and per batch of its writes. */
+function tellEvents(rt: Runtime, say: (s: string) => void): () => void {
+  const time = () => new Date().toISOString().slice(11, 19);
+  const onEvent = (e: PipelineEvents['event'][0]) => {
+    const h = e.hints[0];
+    const what = h ? [h.action, h.resource].filter(Boolean).join(' ') || `${h.vendor} ${h.account ?? ''} ${h.region ?? ''}`.trim() : 'file edited';
+    const to = e.scopes.length > 0 ? ` → rediscover ${e.scopes.join(', ')}` : '';
+    say(`${time()}  event  ${e.source}: ${what} (${e.outcome})${to}`);
+  };
+  const onPlan = (p: PipelineEvents['plan'][0]) => {
+    if (p.reason !== 'event' && p.reason !== 'confirm') return;
+    const why = p.reason === 'confirm' ? 'confirming scan' : `event ${p.cause?.eventId ?? ''} from ${p.cause?.source ?? '?'}`;
+    say(`${time()}  plan   ${p.id} (${why}): ${planSummary(p)}; ${p.status}`);
+    for (const s of p.skipped.filter((x) => x.reason === 'tombstone-pending').slice(0, 3)) say(`${time()}         kept for now: ${s.ip}: ${s.detail}`);
+  };
+  const onBatch = (b: PipelineEvents['batch'][0]) => say(`${time()}  write  ${b.kind} batch ${b.batch + 1}/${b.of}: ${b.succeeded} of ${b.sent} applied${b.failed ? `, ${b.failed} failed` : ''}`);
+  rt.ctx.events.on('event', onEvent);
+  rt.ctx.events.on('plan', onPlan);
+  rt.ctx.events.on('batch', onBatch);
+  return () => {
+    rt.ctx.events.off('event', onEvent);
+    rt.ctx.events.off('plan', onPlan);
+    rt.ctx.events.off('batch', onBatch);
+  };
 }
