@@ -45,6 +45,8 @@ export interface PubsubEmulator {
   publish(topic: string, messages: PublishInput[]): string[];
   /** Messages published to the subscription and not yet acknowledged. */
   backlog(subscription: string): number;
+  /** StreamingPull calls open on the subscription right now. */
+  streams(subscription: string): number;
   close(): Promise<void>;
 }
 
@@ -275,6 +277,7 @@ export async function startPubsubEmulator(opts: { host?: string; port?: number }
         }),
       ),
     backlog: (name) => rethrow(() => subscriptionOf(state, name).pending.size),
+    streams: (name) => rethrow(() => subscriptionOf(state, name).streams.size),
     close: async () => {
       closing.abort();
       state.close();
