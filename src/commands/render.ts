@@ -185,6 +185,16 @@ export function renderStatus(config: Config, r: StatusReport): string {
     }
     if (recovering === 0) out.push('  every zone has recovered');
   }
+  if (r.events.length > 0) {
+    out.push('', 'event sources:');
+    for (const e of r.events) {
+      const where = e.replica ? ` on ${e.replica}` : '';
+      const since = e.since ? ` since ${ago(e.since)}` : '';
+      const last = e.lastMessageAt ? `, last message ${ago(e.lastMessageAt)}${e.lagSeconds !== undefined ? ` (${e.lagSeconds.toFixed(1)}s old on arrival)` : ''}` : '';
+      const state = e.state === 'unreported' ? 'unreported (no running daemon consumes it)' : e.state === 'stale' ? 'stale (that replica stopped reporting)' : e.state;
+      out.push(`  ${e.source} (${e.type})${where}: ${state}${since}${last}${e.error ? `: ${e.error}` : ''}`);
+    }
+  }
   out.push('', r.errors.length ? 'recent errors:' : 'recent errors: none');
   for (const e of r.errors) out.push(`  ${formatDuration(Math.max(0, r.at - e.at))} ago  ${e.where}: ${e.message}`);
   return out.join('\n');

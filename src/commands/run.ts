@@ -39,6 +39,8 @@ epoch: a missing schedule is recreated (once across replicas), a lost state is r
         logger.info({ signal, deadlineMs }, 'shutting down');
         starting.abort(new Error(`${signal} during start`));
         await server?.close();
+        // Consumers first: a message in hand is acknowledged only if Redis took its resync.
+        await pending.events?.stop();
         // Stopped while starting: a runtime past its wait for Redis is closed like any other.
         let timer: NodeJS.Timeout | undefined;
         const rt = await Promise.race([runtime, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, stopAt - Date.now()))))]).finally(() => clearTimeout(timer));
@@ -55,8 +57,10 @@ epoch: a missing schedule is recreated (once across replicas), a lost state is r
       pending.runtime = await runtime;
       const untilSignal = new Promise<void>(() => {}); // the signal handler exits the process
       if (!pending.runtime) return untilSignal;
+      const { startEvents } = await import('../events/index.ts');
+      pending.events = await startEvents(pending.runtime.ctx);
       logger.info(
-        { config: config.file, zones: config.zones.length, connectors: config.connectors.map((c) => c.name), every: config.schedule.reconcileEveryMs, http: server?.url },
+        { config: config.file, zones: config.zones.length, connectors: config.connectors.map((c) => c.name), events: [...config.events.sources, ...config.events.webhooks].map((s) => s.name), every: config.schedule.reconcileEveryMs, http: server?.url },
         'origin-region-sync running',
       );
       return untilSignal;

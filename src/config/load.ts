@@ -8,6 +8,7 @@ import type { HostPort, RedisSettings } from '../state/redis-connection.ts';
 import { redisUrlProblem } from '../state/redis-url.ts';
 import { expandEnv } from './env.ts';
 import { ConfigError, keyPath } from './errors.ts';
+import type { EventSourceConfig } from '../events/sources.ts';
 import { configSchema, type RawConfig } from './schema.ts';
 import { Secret } from './secret.ts';
 
@@ -36,6 +37,13 @@ export interface Config {
     lockDurationMs: number;
   };
   audit: { retentionMs: number; maxRecordsPerZone: number };
+  events: {
+    debounceMs: number;
+    confirmAfterMs: number;
+    /** Queue sources (consumed by `run`); webhooks are in `webhooks`, with their token loaded. */
+    sources: EventSourceConfig[];
+    webhooks: Array<{ name: string; path: string; maxBytes: number; token: Secret }>;
+  };
   log: { level: string };
   /** Things that work but deserve a word (an inline secret, say). */
   warnings: string[];
@@ -130,6 +138,12 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const adminToken = await secret('server.token', c.server.token, c.server.tokenFile, 'ORS_ADMIN_TOKEN');
   const redisPassword = await secret('redis.password', c.redis.password, c.redis.passwordFile, 'REDIS_PASSWORD');
   const sentinelPassword = await secret('redis.sentinelPassword', c.redis.sentinelPassword, c.redis.sentinelPasswordFile, 'REDIS_SENTINEL_PASSWORD');
+  const webhooks: Config['events']['webhooks'] = [];
+  for (const [i, s] of c.events.sources.entries()) {
+    if (s.type !== 'webhook') continue;
+    const t = await secret(`events.sources[${i}].token`, s.token, s.tokenFile, 'ORS_EVENTS_TOKEN');
+    if (t) webhooks.push({ name: s.name, path: s.path, maxBytes: s.maxBytes, token: t });
+  }
   const redis = redisSettings(c.redis, env, { password: redisPassword, sentinelPassword, urlFromEnv: expanded.fromEnv.has('redis.url'), file }, issues, warnings);
   if (issues.length > 0) throw new ConfigError(issues, file);
 
@@ -162,6 +176,12 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       lockDurationMs: c.worker.lockDuration,
     },
     audit: { retentionMs: c.audit.retention, maxRecordsPerZone: c.audit.maxRecordsPerZone },
+    events: {
+      debounceMs: c.events.debounce,
+      confirmAfterMs: c.events.confirmAfter,
+      sources: c.events.sources.filter((s) => s.type !== 'webhook'),
+      webhooks,
+    },
     log: c.log,
     warnings,
   };

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { connectorConfigSchema } from '../../connectors/index.ts';
+import { eventSourceSchema } from '../events/sources.ts';
 import { VENDORS } from '../model/index.ts';
 import { redisUrlProblem } from '../state/redis-url.ts';
 import { parseDuration } from './duration.ts';
@@ -50,6 +51,8 @@ export const zoneSchema = z.strictObject({
   maxMappings: z.int().min(1).max(3500).default(3500),
   reserve: z.int().min(0).max(3500).default(0),
   deleteAfterMissedScans: z.int().min(1).max(1000).default(2),
+  /** And the misses must span this long: scans seconds apart (events) never delete on a flapping API. */
+  deleteGrace: duration.default(30_000),
   guard: z
     .strictObject({
       maxChangeFraction: z.number().gt(0).max(1).default(0.3),
@@ -194,6 +197,15 @@ export const configSchema = z
         maxRecordsPerZone: z.int().min(1000).max(100_000_000).default(200_000),
       })
       .prefault({}),
+    events: z
+      .strictObject({
+        /** Events for one scope within this window become one rediscovery. */
+        debounce: duration.default(2_000),
+        /** A scan triggered by an event is confirmed by a second one this much later (or deleteGrace, if later). */
+        confirmAfter: duration.default(30_000),
+        sources: z.array(eventSourceSchema).default([]),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -217,6 +229,21 @@ export const configSchema = z
       check(z.select, ['zones', i, 'select']);
       z.priority.forEach((p, j) => check(p, ['zones', i, 'priority', j]));
       if (z.reserve >= z.maxMappings) ctx.addIssue({ code: 'custom', path: ['zones', i, 'reserve'], message: `must be below maxMappings (${z.maxMappings})` });
+    });
+    const sources = new Set<string>();
+    const paths = new Set<string>();
+    c.events.sources.forEach((s, i) => {
+      const at = (k: string) => ['events', 'sources', i, k];
+      if (!/^[a-z0-9][a-z0-9_-]*$/.test(s.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: 'lowercase letters, digits, - and _ (it names the source in metrics and logs)' });
+      if (sources.has(s.name)) ctx.addIssue({ code: 'custom', path: at('name'), message: `duplicate event source name "${s.name}"` });
+      sources.add(s.name);
+      if (s.type === 'webhook') {
+        if (s.token === undefined && s.tokenFile === undefined) ctx.addIssue({ code: 'custom', path: at('token'), message: 'required: token (${ORS_EVENTS_TOKEN}) or tokenFile; the webhook never accepts unauthenticated events' });
+        if (s.token !== undefined && s.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: at('tokenFile'), message: 'give token or tokenFile, not both' });
+        if (paths.has(s.path)) ctx.addIssue({ code: 'custom', path: at('path'), message: `another webhook source already listens on ${s.path}` });
+        if (['/healthz', '/readyz', '/metrics', '/resync', '/api', '/'].some((r) => s.path === r || (r !== '/' && s.path.startsWith(`${r}/`)))) ctx.addIssue({ code: 'custom', path: at('path'), message: `${s.path} is one of the server's own routes` });
+        paths.add(s.path);
+      }
     });
     if (c.server.token !== undefined && c.server.tokenFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['server', 'tokenFile'], message: 'give token or tokenFile, not both' });

@@ -17,6 +17,8 @@ export interface PipelineEvents {
   plan: [StoredPlan];
   batch: [{ zoneId: string; planId: string; batch: number; of: number; kind: 'upsert' | 'delete'; sent: number; succeeded: number; failed: number }];
   paused: [{ ms: number; why: string }];
+  /** A cloud event taken by this process, and the scopes it queued a resync for. */
+  event: [{ source: string; id: string; outcome: string; hints: Array<{ vendor: string; account?: string; region?: string; resource?: string; action?: string }>; scopes: string[] }];
 }
 
 export interface PipelineContext {

@@ -7,6 +7,7 @@ import type { PipelineContext } from './context.ts';
 import { handBack } from './handback.ts';
 import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob } from './jobs.ts';
 import { waitForJobs } from './wait.ts';
+import { enqueueConfirm } from './event-cycles.ts';
 
 /** Reconciles of one zone coalesce: at most one runs and one waits (the latest request's data wins). */
 export async function enqueueReconcile(ctx: Pick<PipelineContext, 'queues'>, data: ReconcileJob): Promise<string> {
@@ -63,7 +64,14 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
   const zones = job.data.zones ? ctx.config.zones.filter((z) => job.data.zones!.includes(z.id)) : ctx.config.zones;
   const names = [...new Set(zones.flatMap((z) => zoneConnectors(ctx, z)))];
   const listErrors: CycleResult['listErrors'] = [];
+  // A targeted (event) cycle rediscovers scopes it already knows: listing every scope again per event
+  // would cost the vendor API more than the scan itself.
+  const targeted = (job.data.reason === 'event' || job.data.reason === 'confirm') && job.data.scopes !== undefined;
   const lists = await mapBounded(names, 4, async (name) => {
+    if (targeted) {
+      const stored = (await ctx.state.getScopes(name))?.scopes.filter((s) => job.data.scopes!.includes(s.id)) ?? [];
+      if (stored.length > 0) return stored;
+    }
     const r = await listScopes(ctx, name);
     if (r.error) listErrors.push({ connector: name, error: r.error });
     return r.scopes;
@@ -92,8 +100,22 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
   });
 
   const discoveredAt = Date.now();
+  const { cause } = job.data;
   const reconciles = await Promise.all(
-    zones.map(async (z) => ({ zoneId: z.id, jobId: await enqueueReconcile(ctx, { cycleId, zoneId: z.id, reason: job.data.reason, ...(job.data.dryRun ? { dryRun: true } : {}), ...(job.data.expect?.[z.id] ? { expect: job.data.expect[z.id] } : {}) }) })),
+    zones.map(async (z) => ({
+      zoneId: z.id,
+      jobId: await enqueueReconcile(ctx, {
+        cycleId,
+        zoneId: z.id,
+        reason: job.data.reason,
+        ...(job.data.dryRun ? { dryRun: true } : {}),
+        ...(job.data.expect?.[z.id] ? { expect: job.data.expect[z.id] } : {}),
+        ...(cause ? { cause } : {}),
+      }),
+    })),
   );
+  if (job.data.reason === 'event' && !job.data.dryRun) {
+    await enqueueConfirm(ctx, scopes.map((s) => s.id), zones.map((z) => z.id), cause);
+  }
   return { cycleId, scopes: results, listErrors, reconciles, discoveredAt };
 }

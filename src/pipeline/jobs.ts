@@ -4,7 +4,15 @@ import type { Vendor } from '../model/index.ts';
 
 export const QUEUES = { cycle: 'cycle', discover: 'discover', reconcile: 'reconcile', apply: 'apply' } as const;
 
-export type Trigger = 'schedule' | 'resync' | 'cli' | 'api' | 'approve' | 'startup' | 'plan-file';
+export type Trigger = 'schedule' | 'resync' | 'cli' | 'api' | 'approve' | 'startup' | 'plan-file' | 'event' | 'confirm';
+
+/** The cloud event behind an event-triggered resync (the first of those coalesced into it). */
+export interface EventCause {
+  source: string;
+  eventId: string;
+  /** When this daemon received it: the start of the event-to-applied latency. */
+  receivedAt: number;
+}
 
 /** A saved plan (`plan --out`) to apply exactly: refused as stale unless a fresh plan makes the same writes from the same state. */
 export interface PlanExpectation {
@@ -24,6 +32,8 @@ export interface CycleJob {
   dryRun?: boolean;
   /** Per zone id: apply only this saved plan. */
   expect?: Record<string, PlanExpectation>;
+  /** An event-triggered (or confirming) cycle: the event, for the audit trail and the latency metric. */
+  cause?: EventCause;
 }
 
 export interface CycleResult {
@@ -56,6 +66,7 @@ export interface ReconcileJob {
   reason: Trigger;
   dryRun?: boolean;
   expect?: PlanExpectation;
+  cause?: EventCause;
 }
 
 export interface ReconcileResult {

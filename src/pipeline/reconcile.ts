@@ -27,7 +27,12 @@ const SUPPORTED_REGIONS_TTL = 3600;
 export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJob>, token?: string, signal?: AbortSignal): Promise<ReconcileResult> {
   const endTimer = ctx.metrics.reconcileDuration.startTimer({ zone: job.data.zoneId });
   try {
-    return await reconcileZone(ctx, job, token, signal);
+    const result = await reconcileZone(ctx, job, token, signal);
+    const { cause, reason, dryRun } = job.data;
+    if (cause && reason === 'event' && !dryRun && (result.status === 'applied' || result.status === 'noop')) {
+      ctx.metrics.eventToApplied.observe({ source: cause.source, result: result.status }, (Date.now() - cause.receivedAt) / 1000);
+    }
+    return result;
   } finally {
     endTimer();
   }
@@ -97,7 +102,7 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
       statusReason = `${plan.guard.reason}; run \`origin-region-sync approve ${id}\` or sync --force`;
     }
   }
-  const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}) };
+  const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}), ...(job.data.cause ? { cause: job.data.cause } : {}) };
   await ctx.state.savePlan(stored);
   if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
@@ -181,7 +186,7 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
     const ids: string[] = [];
     for (const b of phase) {
       const batch = n++;
-      const data = { planId, zoneId: zone.id, batch, trigger: job.data.reason, ...b } as ApplyJob;
+      const data = { planId, zoneId: zone.id, batch, trigger: job.data.reason, ...(job.data.cause ? { eventId: job.data.cause.eventId } : {}), ...b } as ApplyJob;
       const j = await ctx.queues.apply.add(b.kind, data, { jobId: jobId('apply', planId, String(batch)) });
       ids.push(j.id!);
     }

@@ -159,12 +159,15 @@ export function planZone(input: PlanInput): Plan {
       continue;
     }
     const prev = input.tombstones.get(m.ip);
-    const t: Tombstone = prev ?? { misses: 0, lastScanAt: 0, firstMissedAt: now };
-    const next = scanAt > t.lastScanAt ? { misses: t.misses + 1, lastScanAt: scanAt, firstMissedAt: t.misses === 0 ? now : t.firstMissedAt } : t;
+    const t: Tombstone = prev ?? { misses: 0, lastScanAt: 0, firstMissedAt: scanAt };
+    // firstMissedAt is the time of the first scan that missed the IP: the misses span from it to lastScanAt.
+    const next = scanAt > t.lastScanAt ? { misses: t.misses + 1, lastScanAt: scanAt, firstMissedAt: t.misses === 0 ? scanAt : t.firstMissedAt } : t;
     tombstones[m.ip] = next;
     const what = reason === 'deselected' ? `${entry.scope} is no longer selected or listed` : `absent from ${entry.scope}`;
-    if (next.misses < zone.deleteAfterMissedScans) {
-      skipped.push({ ip: m.ip, reason: 'tombstone-pending', detail: `${what} in ${next.misses} of ${zone.deleteAfterMissedScans} consecutive complete scans`, scope: entry.scope });
+    const span = next.lastScanAt - next.firstMissedAt;
+    if (next.misses < zone.deleteAfterMissedScans || span < zone.deleteGrace) {
+      const time = span < zone.deleteGrace ? `, over ${Math.round(span / 1000)}s of the ${Math.round(zone.deleteGrace / 1000)}s deleteGrace` : '';
+      skipped.push({ ip: m.ip, reason: 'tombstone-pending', detail: `${what} in ${next.misses} of ${zone.deleteAfterMissedScans} consecutive complete scans${time}`, scope: entry.scope });
       staying++;
     } else if (zone.policy !== 'sync') {
       skipped.push({ ip: m.ip, reason: 'policy', detail: `${zone.policy}: ${what}, would be deleted under sync`, scope: entry.scope });

@@ -23,6 +23,8 @@ export interface ZoneSettings {
   maxMappings: number;
   reserve: number;
   deleteAfterMissedScans: number;
+  /** Milliseconds the misses must span (first missed scan to latest) before a delete. */
+  deleteGrace: number;
   guard: { maxChangeFraction: number; minEntries: number };
   select: Selector;
   priority: Selector[];

@@ -98,7 +98,9 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
     // Degraded zones are reported but do not make the replica unready: a failing scope is the cloud's
     // problem, not this process's, and taking replicas out would stop the zones that are fine.
     const degraded = report.zones.flatMap((z) => (z.degraded ? [{ zone: z.id, since: z.degraded.since, scopes: z.degraded.scopes, connectors: z.degraded.connectors }] : []));
-    return send(reply, notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady, degraded });
+    // Event sources, like degraded zones, are detail: the schedule stays the ground truth without them.
+    const events = (pending.events?.health.list() ?? []).map((s) => ({ source: s.name, type: s.type, state: s.state, since: s.since, ...(s.error ? { error: s.error } : {}) }));
+    return send(reply, notReady.length === 0 ? 200 : 503, { ready: notReady.length === 0, maxAgeSeconds: config.server.readyMaxAgeMs / 1000, notReady, degraded, events });
   });
 
   route('/metrics', ['GET', 'HEAD'], {}, async (req, reply) => {

@@ -110,6 +110,11 @@ export const DASHBOARD_SCRIPT = String.raw`
     table('scopes', ['scope', 'connector', 'status', 'scanned', 'error', ''], s.scopes.map(function (x) {
       return '<tr class="' + (x.status === 'complete' ? 'ok' : 'bad') + '" data-scope="' + esc(x.scope) + '"><td><code>' + esc(x.scope) + '</code></td><td>' + esc(x.connector) + '</td><td>' + esc(x.status) + (x.failingSince ? ' since ' + when(x.failingSince, now) : '') + '</td><td>' + when(x.scannedAt, now) + '</td><td>' + esc(x.error || '') + '</td><td><button type="button" data-resync-scope="' + esc(x.scope) + '">Resync</button></td></tr>';
     }), 'no scope scanned yet');
+    table('events', ['source', 'type', 'replica', 'state', 'since', 'last message', 'error'], (s.events || []).map(function (e) {
+      var cls = e.state === 'up' ? 'ok' : e.state === 'starting' ? '' : 'bad';
+      return '<tr class="' + cls + '" data-event-source="' + esc(e.source) + '"><td>' + esc(e.source) + '</td><td>' + esc(e.type) + '</td><td>' + esc(e.replica || '–') + '</td><td>' + esc(e.state) + '</td><td>' + (e.since ? when(e.since, now) : '–') + '</td><td>' +
+        (e.lastMessageAt ? when(e.lastMessageAt, now) + (e.lagSeconds !== undefined ? ' (' + e.lagSeconds.toFixed(1) + ' s old on arrival)' : '') : '–') + '</td><td>' + esc(e.error || '') + '</td></tr>';
+    }), 'none configured (events: in the configuration); the schedule alone keeps the zones in step');
     table('plans', ['made', 'zone', 'plan', 'status', 'create', 'update', 'delete', 'unchanged', 'skipped', 'budget left', ''], data.plans.map(function (p) {
       var c = p.counts;
       return '<tr data-plan="' + esc(p.id) + '"><td>' + when(p.createdAt, now) + '</td><td><code>' + esc(p.zoneId.slice(0, 8)) + '</code></td><td><code>' + esc(p.id) + '</code>' + (p.dryRun ? ' (dry run)' : '') + '</td><td>' + esc(p.status) + (p.guard.reason ? ': ' + esc(p.guard.reason) : p.statusReason ? ': ' + esc(p.statusReason) : '') +

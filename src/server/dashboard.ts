@@ -38,6 +38,7 @@ export function renderDashboard(r: StatusReport, config: Config): string {
 <div id="banner"></div><p id="cloudflare"></p>
 <h2>Zones</h2><section id="zones"></section>
 <h2>Scopes</h2><table id="scopes"></table>
+<h2>Event sources</h2><table id="events"></table>
 <h2>Recent plans</h2><table id="plans"></table><section id="diff"></section>
 <h2>Writes to Cloudflare, last 24 h</h2><div id="chart"></div><table id="writes"></table>
 <h2>Queues</h2><table id="queues"></table>

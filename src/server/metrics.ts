@@ -118,6 +118,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Cloud events, counted in the process that received them.
+  readonly eventsReceived = new Counter({
+    name: 'ors_events_total',
+    help: 'Event messages received, by source and outcome (enqueued: a targeted resync was queued; coalesced: joined one already waiting; ignored: an event that changes nothing discovered; unrouted: no configured scope covers it; malformed: refused).',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventToApplied = new Histogram({
+    name: 'ors_event_to_applied_seconds',
+    help: 'From receiving a cloud event to the end of the reconcile it caused (applied: changes written; noop: nothing to write), by source.',
+    labelNames: ['source', 'result'] as const,
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly eventSourceUp = new Gauge({ name: 'ors_event_source_up', help: '1 while this process can receive from the event source; 0 while it cannot (retried with backoff).', labelNames: ['source', 'type'] as const, registers: [this.registry] });
+  readonly eventLag = new Gauge({ name: 'ors_event_message_age_seconds', help: 'Age of the oldest message in the last batch received from the source, at receipt (where the vendor stamps messages).', labelNames: ['source'] as const, registers: [this.registry] });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // prom-client's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), unprefixed,
     // so stock Node.js dashboards work as they are.

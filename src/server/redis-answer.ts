@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.ts';
 import type { RedisHealth } from '../pipeline/redis-health.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
+import type { Events } from '../events/index.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface PendingRuntime {
   health: RedisHealth;
   /** Set once Redis answered and the workers started. */
   runtime?: Runtime;
+  /** Set once the event sources started (the daemon). */
+  events?: Events;
 }
 
 /** Redis cannot answer now (down, starting, or silent): the route answers 503 with the reason. */

@@ -1,3 +1,4 @@
+import { STALE_AFTER_MS } from '../events/health.ts';
 import type { Scope } from '../../connectors/connector.ts';
 import type { Config } from '../config/load.ts';
 import { wildcardMatcher } from '../model/index.ts';
@@ -61,6 +62,19 @@ export interface StatusReport {
   errors: Array<{ at: number; where: string; message: string }>;
   /** The last loss of the daemon's Redis state (null: none seen by this Redis). */
   stateLoss: StateLoss | null;
+  /** Each configured event source as each replica last reported it (stale: that replica went quiet). */
+  events: EventSourceStatus[];
+}
+
+export interface EventSourceStatus {
+  source: string;
+  type: string;
+  replica: string | null;
+  state: 'starting' | 'up' | 'down' | 'stale' | 'unreported';
+  since: number | null;
+  error?: string;
+  lastMessageAt?: number;
+  lagSeconds?: number;
 }
 
 /**
@@ -118,7 +132,28 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     scopes,
     errors: await state.recentErrors(opts.errors ?? 10),
     stateLoss: await epoch.loss(),
+    events: await eventSources(config, state, now),
   };
+}
+
+/** The configured sources with every replica's report; a source nobody reported is `unreported` (no daemon runs it). */
+async function eventSources(config: Config, state: StateStore, now: number): Promise<EventSourceStatus[]> {
+  const reports = await state.getEventSourceHealth();
+  const configured = [...config.events.sources.map((s) => ({ name: s.name, type: s.type })), ...config.events.webhooks.map((w) => ({ name: w.name, type: 'webhook' }))];
+  return configured.flatMap((c): EventSourceStatus[] => {
+    const mine = reports.filter((r) => r.source === c.name).sort((a, b) => a.replica.localeCompare(b.replica));
+    if (mine.length === 0) return [{ source: c.name, type: c.type, replica: null, state: 'unreported', since: null }];
+    return mine.map((r) => ({
+      source: c.name,
+      type: c.type,
+      replica: r.replica,
+      state: now - r.at > STALE_AFTER_MS ? 'stale' : r.state,
+      since: r.since,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.lastMessageAt ? { lastMessageAt: r.lastMessageAt } : {}),
+      ...(r.lagSeconds !== undefined ? { lagSeconds: r.lagSeconds } : {}),
+    }));
+  });
 }
 
 /** The zone's selected scopes (its connectors, narrowed by vendor and region where a scope has one) that are not healthy. */

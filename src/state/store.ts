@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import type { Origin, Skipped } from '../model/index.ts';
 import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
+import type { EventCause } from '../pipeline/jobs.ts';
 
 const DAY = 86_400;
 
@@ -18,6 +19,20 @@ export interface StoredPlan extends Plan {
   statusReason?: string;
   result?: ApplyOutcome;
   updatedAt: number;
+  /** The cloud event that caused the plan's cycle, if one did. */
+  cause?: EventCause;
+}
+
+export interface EventSourceReport {
+  type: string;
+  state: 'starting' | 'up' | 'down';
+  /** Since when it is in this state. */
+  since: number;
+  /** When this report was written: a replica that stopped reporting is stale. */
+  at: number;
+  error?: string;
+  lastMessageAt?: number;
+  lagSeconds?: number;
 }
 
 export interface BatchResult {
@@ -389,6 +404,25 @@ export class StateStore {
   }
 
   // ---- recent errors (for `status`) ----
+
+  // ---- event sources ----
+
+  /** What one replica last reported about an event source (see src/events/health.ts). */
+  async setEventSourceHealth(source: string, replica: string, report: EventSourceReport): Promise<void> {
+    await this.redis.hset(this.k('events', 'sources'), `${source}\u0000${replica}`, JSON.stringify(report));
+  }
+
+  async getEventSourceHealth(): Promise<Array<EventSourceReport & { source: string; replica: string }>> {
+    const all = await this.redis.hgetall(this.k('events', 'sources'));
+    return Object.entries(all).map(([field, v]) => {
+      const [source = field, replica = ''] = field.split('\u0000');
+      return { ...(JSON.parse(v) as EventSourceReport), source, replica };
+    });
+  }
+
+  async dropEventSourceHealth(fields: Array<{ source: string; replica: string }>): Promise<void> {
+    if (fields.length > 0) await this.redis.hdel(this.k('events', 'sources'), ...fields.map((f) => `${f.source}\u0000${f.replica}`));
+  }
 
   async recordError(where: string, message: string, at = Date.now()): Promise<void> {
     await this.redis.multi().lpush(this.k('errors'), JSON.stringify({ at, where, message })).ltrim(this.k('errors'), 0, 99).exec();

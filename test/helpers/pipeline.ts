@@ -55,7 +55,7 @@ export function readCount(emu: CloudflareEmulator): number {
 
 /** A zone entry for the test config; policy sync unless told otherwise. */
 export function zoneYaml(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id: ZONE, policy: 'sync', deleteAfterMissedScans: 1, select: { connectors: ['inventory'] }, ...over };
+  return { id: ZONE, policy: 'sync', deleteAfterMissedScans: 1, deleteGrace: 0, select: { connectors: ['inventory'] }, ...over };
 }
 
 export async function startHarness(

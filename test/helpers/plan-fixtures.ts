@@ -11,6 +11,7 @@ export function zone(over: Partial<ZoneSettings> = {}): ZoneSettings {
     maxMappings: 3500,
     reserve: 0,
     deleteAfterMissedScans: 2,
+    deleteGrace: 0,
     guard: { maxChangeFraction: 1, minEntries: 10 },
     select: {},
     priority: [],
