@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { Duration, PubSub, SubscriptionCloseBehaviors, type ClientConfig, type DebugMessage, type Message, type Subscription } from '@google-cloud/pubsub';
+import type { ClientConfig, DebugMessage, Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { backoffDelay, pause } from '../../src/events/backoff.ts';
@@ -50,8 +50,15 @@ export function createEventSource(config: z.input<typeof sourceSchema>, ctx: Eve
   return new GcpPubsubSource(sourceSchema.parse(config), ctx);
 }
 
+/**
+ * The Pub/Sub client pulls in gRPC and google-gax: the schema above is read with every configuration
+ * file, the SDK only once a source of this type starts.
+ */
+const loadSdk = () => import('@google-cloud/pubsub');
+type Sdk = Awaited<ReturnType<typeof loadSdk>>;
+
 // Messages in hand when stopping: wait this long for the sink to take them, then give them back (nack).
-const CLOSE_TIMEOUT = Duration.from({ seconds: 5 });
+const CLOSE_TIMEOUT_S = 5;
 // The client retries a stream that ended UNAVAILABLE (and the like) itself, 0.1 s doubling to 60 s
 // (@google-cloud/pubsub message-stream.js, exponential-retry.js), and says nothing when it reconnects.
 // So "working again" is read as: open, and no stream error for a while; the while grows with the outage
@@ -66,6 +73,7 @@ class GcpPubsubSource implements EventSource {
   private readonly ctx: EventSourceContext;
   private readonly logger: Logger;
   private readonly stopping = new AbortController();
+  private sdk?: Sdk;
   private pubsub?: PubSub;
   private subscription?: Subscription;
   private started = false;
@@ -89,23 +97,25 @@ class GcpPubsubSource implements EventSource {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.open();
+    void this.open();
   }
 
   /**
    * A fresh Subscription object each time: reopening the old one would race its own close, which
    * finishes after `isOpen` turns false and would close the new stream's ack queues (acks then vanish).
    */
-  private open(): void {
+  private async open(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     try {
+      this.sdk ??= await loadSdk();
+      if (this.stopping.signal.aborted) return;
+      const { Duration, PubSub, SubscriptionCloseBehaviors } = this.sdk;
       this.pubsub ??= new PubSub(this.clientConfig());
+      const deadline = this.config.ackDeadline ? Duration.from({ seconds: this.config.ackDeadline }) : undefined;
       const sub = this.pubsub.subscription(this.config.subscription, {
         flowControl: { maxMessages: this.config.maxMessages, allowExcessMessages: false },
-        ...(this.config.ackDeadline
-          ? { minAckDeadline: Duration.from({ seconds: this.config.ackDeadline }), maxAckDeadline: Duration.from({ seconds: this.config.ackDeadline }) }
-          : {}),
-        closeOptions: { behavior: SubscriptionCloseBehaviors.WaitForProcessing, timeout: CLOSE_TIMEOUT },
+        ...(deadline ? { minAckDeadline: deadline, maxAckDeadline: deadline } : {}),
+        closeOptions: { behavior: SubscriptionCloseBehaviors.WaitForProcessing, timeout: Duration.from({ seconds: CLOSE_TIMEOUT_S }) },
       });
       this.subscription = sub;
       // 'error' first: an EventEmitter without an error listener throws, and this one ends the process.
@@ -135,7 +145,7 @@ class GcpPubsubSource implements EventSource {
     this.subscription = undefined;
     try {
       // WaitForProcessing: messages whose take is in flight are acknowledged if it resolves within
-      // CLOSE_TIMEOUT; the rest are given back (nack) for another consumer.
+      // CLOSE_TIMEOUT_S; the rest are given back (nack) for another consumer.
       if (sub) await sub.close();
       if (pubsub) await pubsub.close();
     } catch (e) {
@@ -231,7 +241,7 @@ class GcpPubsubSource implements EventSource {
       } finally {
         this.reopening = false;
       }
-      this.open();
+      await this.open();
     })();
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as gcpPubsub from '../../connectors/gcp/events.ts';
 import type { EventSource, EventSourceContext } from './types.ts';
 
 /**
@@ -15,7 +16,7 @@ const webhookSchema = z.strictObject({
   maxBytes: z.int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
 });
 
-const SCHEMAS = [webhookSchema] as const;
+const SCHEMAS = [webhookSchema, gcpPubsub.sourceSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
 export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
@@ -30,9 +31,11 @@ export type WebhookSourceConfig = Extract<EventSourceConfig, { type: 'webhook' }
  * Builds the consumer of a queue source; null for the webhook. The vendor SDKs are large, so each is
  * imported only when a configured source needs it.
  */
-export async function createEventSource(config: EventSourceConfig, _ctx: EventSourceContext): Promise<EventSource | null> {
+export async function createEventSource(config: EventSourceConfig, ctx: EventSourceContext): Promise<EventSource | null> {
   switch (config.type) {
     case 'webhook':
       return null;
+    case 'gcp-pubsub':
+      return gcpPubsub.createEventSource(config, ctx);
   }
 }
