@@ -25,7 +25,7 @@ const base = {
   projects: {
     [P]: {
       addresses: [
-        { name: 'web-ip', region: 'us-central1', address: '203.0.113.10', labels: { 'cf-origin': 'true' } },
+        { name: 'web-ip', region: 'us-central1', address: '203.0.113.10', labels: { 'cf-origin': 'true' } as Record<string, string> },
         { name: 'glb-ip', region: 'global', address: '203.0.113.200' },
       ],
       instances: [{ name: 'web-1', zone: 'europe-west1-b', networkInterfaces: [{ networkIP: '10.0.0.2', accessConfigs: [{ natIP: '203.0.113.21' }] }] }],
