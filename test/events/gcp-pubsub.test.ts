@@ -118,6 +118,20 @@ describe('gcp-pubsub source', () => {
     expect(health.lags[0]).toBeLessThan(5);
   });
 
+  it('without endpoint, PUBSUB_EMULATOR_HOST in the environment points it at an emulator, as for the official client', async () => {
+    const emu = await emulator();
+    withSubscription(emu);
+    const sink = new RecordingSink();
+    const src = createEventSource(
+      { name: 'gcp-events', type: 'gcp-pubsub', subscription: SUB },
+      { sink, health: new RecordingHealth(), logger: pino({ level: 'silent' }), configDir: '.', env: { PUBSUB_EMULATOR_HOST: emu.host } },
+    );
+    cleanups.push(() => src.stop());
+    src.start();
+    emu.publish(TOPIC, [{ data: auditEntry('env-ip') }]);
+    await until(() => sink.took.length === 1 && emu.backlog(SUB) === 0);
+  });
+
   it('an idle subscription that works reads as up after a quiet while, without any message', async () => {
     const emu = await emulator();
     withSubscription(emu);
