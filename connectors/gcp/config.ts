@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
 // Project ids as GCP issues them (6–30 chars), plus the legacy domain-scoped form `example.com:my-project`.
-const projectId = z
+export const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const projectId = z
   .string()
   .regex(
-    /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    PROJECT_ID,
     'not a GCP project id (6-30 lowercase letters, digits and hyphens, starting with a letter; "example.com:my-project" allowed)',
   );
 

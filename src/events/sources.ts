@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as awsSqs from '../../connectors/aws/events.ts';
+import * as gcpPubsub from '../../connectors/gcp/events.ts';
 import * as azureStorageQueue from '../../connectors/azure/events.ts';
 import * as ociStreaming from '../../connectors/oci/events.ts';
 import type { EventSource, EventSourceContext } from './types.ts';
@@ -11,7 +12,7 @@ import { sourceSchema as webhookSchema } from './webhook-config.ts';
  * only when a source starts, since every configuration load reads these schemas); the webhook is served
  * by the daemon's HTTP server and has no consumer of its own (`src/events/webhook.ts`: `registerWebhook`).
  */
-const SCHEMAS = [webhookSchema, awsSqs.sourceSchema, azureStorageQueue.sourceSchema, ociStreaming.sourceSchema] as const;
+const SCHEMAS = [webhookSchema, awsSqs.sourceSchema, gcpPubsub.sourceSchema, azureStorageQueue.sourceSchema, ociStreaming.sourceSchema] as const;
 export const SOURCE_TYPES = SCHEMAS.map((s) => s.shape.type.value);
 
 export const eventSourceSchema = z.discriminatedUnion('type', SCHEMAS, {
@@ -29,6 +30,8 @@ export async function createEventSource(config: EventSourceConfig, ctx: EventSou
       return null;
     case 'aws-sqs':
       return awsSqs.createEventSource(config, ctx);
+    case 'gcp-pubsub':
+      return gcpPubsub.createEventSource(config, ctx);
     case 'azure-storage-queue':
       return azureStorageQueue.createEventSource(config, ctx);
     case 'oci-streaming':

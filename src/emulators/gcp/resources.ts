@@ -16,7 +16,7 @@ export interface ServedProject {
 }
 
 /** Compute ids are uint64 decimal strings; derived from the resource path so they are stable. */
-function stableId(path: string): string {
+export function stableId(path: string): string {
   return BigInt('0x' + createHash('sha256').update(path).digest('hex').slice(0, 15)).toString();
 }
 

@@ -27,19 +27,32 @@ interface Project {
   faults: GcpInventory['projects'][string]['faults'];
 }
 
+/** The fake's own routes (/_admin/…): inventory changes and raw publishes. Answers status and JSON body. */
+export type AdminHandler = (method: string, path: string, body: string) => Promise<{ status: number; body: unknown }>;
+
 export interface FakeState {
   projects: Map<string, Project>;
   pageSize: number;
   requests: number;
+  /** Aggregated-list requests by list, whatever their answer: what a burst of events costs in discovers. */
+  listRequests: Record<ListKind, number>;
   /** Aborted on close, so that slow (delayed) answers stop waiting. */
   closing: AbortSignal;
+  admin?: AdminHandler;
+}
+
+export function serveInventory(inv: GcpInventory): Map<string, Project> {
+  const projects = new Map<string, Project>();
+  for (const [id, p] of Object.entries(inv.projects)) projects.set(id, { served: serveProject(id, p), faults: p.faults });
+  return projects;
 }
 
 export function buildState(inv: GcpInventory, pageSize: number, closing: AbortSignal): FakeState {
-  const projects = new Map<string, Project>();
-  for (const [id, p] of Object.entries(inv.projects)) projects.set(id, { served: serveProject(id, p), faults: p.faults });
-  return { projects, pageSize, requests: 0, closing };
+  return { projects: serveInventory(inv), pageSize, requests: 0, listRequests: { addresses: 0, instances: 0, forwardingRules: 0 }, closing };
 }
+
+// An inventory in a PUT can be large; compute requests carry no body worth more than this.
+const ADMIN_BODY_LIMIT = 10 * 1024 * 1024;
 
 class ApiError extends Error {
   readonly status: number;
@@ -67,6 +80,14 @@ function sendError(res: ServerResponse, e: ApiError): void {
 export async function handle(state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   state.requests++;
   try {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path.startsWith('/_admin/')) {
+      const body = await readBody(req, ADMIN_BODY_LIMIT);
+      if (!state.admin) throw new ApiError(404, `The requested URL ${path} was not found on this server.`);
+      const answer = await state.admin(req.method ?? 'GET', path, body);
+      send(res, answer.status, answer.body);
+      return;
+    }
     // A GET carries no body, but whatever is sent must be read (bounded) before answering.
     await readBody(req, 64 * 1024);
     await route(state, req, res);
@@ -95,6 +116,7 @@ async function route(state: FakeState, req: IncomingMessage, res: ServerResponse
   const list = m[2] as ListKind;
   if (!LISTS.includes(list)) throw new ApiError(404, `The requested URL ${url.pathname} was not found on this server.`);
   if (req.method !== 'GET') throw new ApiError(405, `Method ${req.method} is not allowed on ${url.pathname}.`);
+  state.listRequests[list]++;
 
   const maxResults = parseMaxResults(url.searchParams.get('maxResults'));
   for (const unsupported of ['filter', 'orderBy']) {
