@@ -146,11 +146,17 @@ function tellEvents(rt: Runtime, say: (s: string) => void): () => void {
     const to = e.scopes.length > 0 ? ` → rediscover ${e.scopes.join(', ')}` : '';
     say(`${time()}  event  ${e.source}: ${what} (${e.outcome})${to}`);
   };
+  // A pending delete is said once per step (each plan of the zone lists it again).
+  const told = new Set<string>();
   const onPlan = (p: PipelineEvents['plan'][0]) => {
     if (p.reason !== 'event' && p.reason !== 'confirm') return;
     const why = p.reason === 'confirm' ? 'confirming scan' : `event ${p.cause?.eventId ?? ''} from ${p.cause?.source ?? '?'}`;
     say(`${time()}  plan   ${p.id} (${why}): ${planSummary(p)}; ${p.status}`);
-    for (const s of p.skipped.filter((x) => x.reason === 'tombstone-pending').slice(0, 3)) say(`${time()}         kept for now: ${s.ip}: ${s.detail}`);
+    for (const s of p.skipped.filter((x) => x.reason === 'tombstone-pending')) {
+      if (told.has(`${s.ip} ${s.detail}`)) continue;
+      told.add(`${s.ip} ${s.detail}`);
+      say(`${time()}         kept for now: ${s.ip}: ${s.detail}`);
+    }
   };
   const onBatch = (b: PipelineEvents['batch'][0]) => say(`${time()}  write  ${b.kind} batch ${b.batch + 1}/${b.of}: ${b.succeeded} of ${b.sent} applied${b.failed ? `, ${b.failed} failed` : ''}`);
   rt.ctx.events.on('event', onEvent);
