@@ -5,7 +5,7 @@ import { addConfigOption, cliLogger, loadConfigFor, logLevelOption, onSignals, t
 
 export function registerRun(program: Command): void {
   addConfigOption(program.command('run'))
-    .description('run the daemon: workers for every queue, the periodic reconcile schedule, and the HTTP server (/healthz, /readyz, /metrics, the dashboard at / with its JSON API, the admin API, Bull Board at /queues)')
+    .description('run the daemon: workers for every queue, the periodic reconcile schedule, every configured event source (events.sources: SQS, Pub/Sub, Storage queue, OCI Streaming, the webhook) and a watch on each file connector\'s inventory, and the HTTP server (/healthz, /readyz, /metrics, the dashboard at / with its JSON API, the admin API, POST /events for webhook sources, Bull Board at /queues)')
     .option('--no-server', 'do not start the HTTP server')
     .option('--no-schedule', 'do not create or update the periodic schedule (another replica owns it)')
     .addOption(logLevelOption('override log.level'))
@@ -17,6 +17,8 @@ Redis unreachable at start: it retries with backoff (0.5 s doubling to 30 s), on
 the workers reconnect on their own and the daemon resumes when Redis is back, without a restart.
 Stops on SIGTERM/SIGINT: running jobs finish or go back to the queue, and it exits 0 within
 worker.shutdownTimeout (even with Redis unreachable); a second signal exits 130 at once.
+Event sources: a message is acknowledged only once its resync is in Redis; a source that cannot connect is
+retried with backoff and shown in /readyz, status and the dashboard, without stopping anything else.
 Every reconcileEvery (at most 30 s) each replica checks that Redis still holds the schedule and the state
 epoch: a missing schedule is recreated (once across replicas), a lost state is reported (see status).`,
     )
