@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEvents, type Events } from '../../src/events/index.ts';
 import { startAdminServer, type AdminServer } from '../../src/server/http.ts';
 import { until } from '../helpers/cli.ts';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
@@ -13,7 +14,10 @@ const BROKEN = 'broken/mixed/file/*';
 let h: Harness | undefined;
 let srv: AdminServer | undefined;
 let browser: Browser | undefined;
+let ev: Events | undefined;
 afterEach(async () => {
+  await ev?.stop();
+  ev = undefined;
   await browser?.close();
   await srv?.close();
   await h?.close();
@@ -32,7 +36,7 @@ async function heldAndDegraded(): Promise<{ planId: string }> {
       { name: 'broken', type: 'file', path: './missing.yaml' },
     ],
     zones: [zoneYaml({ select: { connectors: ['inventory', 'broken'] } })],
-    config: { server: { listen: '127.0.0.1:0', token: '${ORS_ADMIN_TOKEN}' } },
+    config: { server: { listen: '127.0.0.1:0', token: '${ORS_ADMIN_TOKEN}' }, events: { sources: [{ name: 'hook', type: 'webhook', token: '${ORS_ADMIN_TOKEN}' }] } },
     env: { ORS_ADMIN_TOKEN: ADMIN },
   });
   expect((await h.once()).zones[0]!.result.status).toBe('applied');
@@ -48,6 +52,7 @@ describe('the dashboard in a real browser', () => {
   it('shows the zone, its budget and degraded scope, and applies a held plan approved by clicking', { timeout: 120_000 }, async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const { planId } = await heldAndDegraded();
+    ev = await startEvents(h!.rt.ctx, { watchFiles: false });
     srv = await startAdminServer(h!.rt, { port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     const context = await browser.newContext();
@@ -70,6 +75,7 @@ describe('the dashboard in a real browser', () => {
     await page.locator(`#plans tr[data-plan="${planId}"]`).waitFor();
     expect(await page.locator(`#plans tr[data-plan="${planId}"] td`).allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^held/), '50']));
     expect(await page.locator('[data-writes-total]').textContent()).toBe('100');
+    await until(async () => /webhook.*up/.test((await page.locator('#events tr[data-event-source="hook"]').textContent()) ?? ''), { timeoutMs: 10_000, what: 'the event source row' });
     expect(Number(await page.locator('[data-cf-total]').textContent())).toBeGreaterThan(0);
     // The current window as BullMQ's global limiter counts it (every replica's writes): the first sync's one batch.
     expect(Number(await page.locator('[data-cf-window]').textContent())).toBeGreaterThanOrEqual(1);
