@@ -21,6 +21,16 @@ const envVarName = z
 
 const INLINE_SECRET_KEYS = ['accessKeyId', 'secretAccessKey', 'sessionToken', 'secret', 'password', 'token', 'key'];
 
+/** An unknown key, named; one that looks like an inline secret, with where AWS credentials come from instead. */
+export function keyError(iss: { code: string; keys?: string[] }): string | undefined {
+  if (iss.code !== 'unrecognized_keys' || !iss.keys) return undefined;
+  const secret = iss.keys.find((k) => INLINE_SECRET_KEYS.includes(k));
+  if (secret) {
+    return `"${secret}": credentials are never written in the config file; use the default credential chain, "profile", or "credentials" naming environment variables`;
+  }
+  return `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
+}
+
 export const configSchema = z
   .strictObject(
     {
@@ -65,16 +75,7 @@ export const configSchema = z
         .optional()
         .describe('Names of environment variables holding a key (fakes, CI); default the SDK credential chain'),
     },
-    {
-      error: (iss) => {
-        if (iss.code !== 'unrecognized_keys') return undefined;
-        const secret = iss.keys.find((k) => INLINE_SECRET_KEYS.includes(k));
-        if (secret) {
-          return `"${secret}": credentials are never written in the config file; use the default credential chain, "profile", or "credentials" naming environment variables`;
-        }
-        return `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
-      },
-    },
+    { error: keyError },
   )
   .superRefine((c, ctx) => {
     if (c.accountId !== undefined && c.accounts !== undefined) {

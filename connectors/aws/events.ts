@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.ts';
 import { backoffDelay, pause } from '../../src/events/backoff.ts';
 import type { EventMeta, EventSink, EventSource, EventSourceContext, ParsedEvent, SourceHealth } from '../../src/events/types.ts';
-import { configSchema as connectorSchema } from './config.ts';
+import { configSchema as connectorSchema, keyError } from './config.ts';
 import { assumedRole, baseCredentials, shared } from './credentials.ts';
 import { parseBody } from './envelope.ts';
 import { describeError } from './errors.ts';
@@ -20,7 +20,6 @@ import { describeError } from './errors.ts';
 
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const INLINE_SECRET_KEYS = ['accessKeyId', 'secretAccessKey', 'sessionToken', 'secret', 'password', 'token', 'key'];
 
 /** The region an SQS queue URL names: sqs.<r>.amazonaws.com(.cn), sqs-fips, api.aws, VPC endpoints, the legacy <r>.queue hosts. */
 export function queueRegion(queueUrl: string): string | undefined {
@@ -73,16 +72,7 @@ export const sourceSchema = z
       maxMessages: z.int().min(1).max(10).default(10).describe('Messages per receive (SQS allows at most 10)'),
       visibilityTimeout: seconds(43_200).optional().describe('How long a received message stays hidden (default: the queue\'s); a message the sink refused comes back after it'),
     },
-    {
-      error: (iss) => {
-        if (iss.code !== 'unrecognized_keys') return undefined;
-        const secret = iss.keys.find((k) => INLINE_SECRET_KEYS.includes(k));
-        if (secret) {
-          return `"${secret}": credentials are never written in the config file; use the default credential chain, "profile", or "credentials" naming environment variables`;
-        }
-        return `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
-      },
-    },
+    { error: keyError },
   )
   .superRefine((c, ctx) => {
     if (c.region === undefined && queueRegion(c.queueUrl) === undefined) {

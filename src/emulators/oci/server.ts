@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLarge, readBody } from '../http.ts';
 import type { Fault, OciWorld, Operation } from './inventory.ts';
 import { ApiError, route, runOperation, type Query } from './operations.ts';
 import { signatureProblem } from './signature.ts';
 import type { OciStreaming } from './streaming.ts';
+import { send } from './reply.ts';
 
 const DEFAULT_CODES: Record<number, string> = {
   400: 'InvalidParameter',
@@ -62,7 +63,7 @@ export function createHandler(state: { world: OciWorld }, pageSize: number, extr
       let items = result.items;
       let next: string | undefined;
       if (result.paged) ({ items, next } = page(items, url.searchParams, r.op, region, pageSize));
-      send(res, 200, items, next);
+      send(res, 200, items, next !== undefined ? { 'opc-next-page': next } : {});
     } catch (e) {
       if (e instanceof ApiError) send(res, e.status, { code: e.code, message: e.message });
       else send(res, 500, { code: 'InternalServerError', message: `the fake failed: ${e instanceof Error ? e.message : String(e)}` });
@@ -156,14 +157,3 @@ function page(items: Array<Record<string, unknown>>, params: URLSearchParams, op
   return { items: items.slice(offset, end), next: end < items.length ? `${end}.${digest}` : undefined };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, next?: string): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'opc-request-id': randomUUID().replaceAll('-', '').toUpperCase(),
-    ...(next !== undefined ? { 'opc-next-page': next } : {}),
-  });
-  res.end(text);
-}

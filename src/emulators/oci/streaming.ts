@@ -4,6 +4,7 @@ import { BodyTooLarge, readBody } from '../http.ts';
 import type { OciWorld } from './inventory.ts';
 import { ApiError } from './operations.ts';
 import { signatureProblem } from './signature.ts';
+import { send } from './reply.ts';
 
 /**
  * OCI Streaming's message API (version 20180418), the part a consumer group uses, as the unmodified
@@ -436,14 +437,3 @@ function parseJson(body: string): unknown {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'opc-request-id': randomUUID().replaceAll('-', '').toUpperCase(),
-    ...headers,
-  });
-  res.end(text);
-}
