@@ -1,6 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Connector, ConnectorContext } from './connector.ts';
 import * as aws from './aws/config.ts';
@@ -67,16 +66,6 @@ export async function checkConnector(config: ConnectorConfig, ctx: ConnectorCont
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       return [`path: ${path}: ${code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (code ?? 'cannot read')}`];
-    }
-  }
-  // The OCI connector reads its config file at the first call; `run` would fail every scan without it.
-  if (config.type === 'oci' && config.auth !== 'instance-principal') {
-    const raw = config.configFile ?? ctx.env.OCI_CONFIG_FILE ?? '~/.oci/config';
-    const path = resolve(ctx.configDir, raw === '~' || raw.startsWith('~/') ? join(homedir(), raw.slice(1)) : raw);
-    try {
-      await access(path, constants.R_OK);
-    } catch (err) {
-      return [`configFile: cannot read the OCI config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`];
     }
   }
   try {

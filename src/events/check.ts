@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { checkConnector } from '../../connectors/index.ts';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { ConnectorContext } from '../../connectors/connector.ts';
 import type { EventSourceConfig } from './sources.ts';
 
@@ -34,13 +34,11 @@ export async function checkEventSource(s: EventSourceConfig, ctx: ConnectorConte
       await readable('credentials.keyFile', s.credentials?.keyFile);
       break;
     case 'oci-streaming':
-      // The same credentials as an oci connector: check them the same way (config file, profile, key file).
-      issues.push(
-        ...(await checkConnector(
-          { name: s.name, type: 'oci', ...(s.auth ? { auth: s.auth } : {}), ...(s.configFile ? { configFile: s.configFile } : {}), ...(s.profile ? { profile: s.profile } : {}) } as Parameters<typeof checkConnector>[0],
-          ctx,
-        )),
-      );
+      if (s.auth !== 'instance-principal') {
+        // The OCI config file as the SDK finds it: configFile, else $OCI_CONFIG_FILE, else ~/.oci/config.
+        const raw = s.configFile ?? ctx.env.OCI_CONFIG_FILE ?? '~/.oci/config';
+        await readable('configFile', raw === '~' || raw.startsWith('~/') ? join(homedir(), raw.slice(1)) : raw);
+      }
       break;
     default:
       break;

@@ -24,6 +24,9 @@ import { processReconcile } from './reconcile.ts';
 import { checkBootstrap, startBootstrapCheck, witness } from './bootstrap.ts';
 import { RedisHealth, waitForRedis } from './redis-health.ts';
 
+/** Cycles in flight per replica (each waits on its own discovers; the scopes' scans are bounded by worker.discoverConcurrency). */
+const CYCLE_CONCURRENCY = 16;
+
 export interface RuntimeOptions {
   config: Config;
   logger: Logger;
@@ -162,7 +165,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const w = config.worker;
     let applyWorker: Worker | undefined;
     workers.push(
-      new Worker(QUEUES.cycle, counted((job, token) => processCycle(ctx, job, token)), { ...common, concurrency: 2 }),
+      // A cycle mostly waits for its discovers; event-triggered cycles (one per scope) must not queue behind
+      // each other, or a change in twenty regions at once would wait for ten rounds of scans.
+      new Worker(QUEUES.cycle, counted((job, token) => processCycle(ctx, job, token)), { ...common, concurrency: CYCLE_CONCURRENCY }),
       new Worker(QUEUES.discover, counted((job, _token, signal) => processDiscover(ctx, job, signal)), { ...common, concurrency: w.discoverConcurrency }),
       new Worker(QUEUES.reconcile, counted((job, token, signal) => processReconcile(ctx, job, token, signal)), { ...common, concurrency: w.reconcileConcurrency }),
       (applyWorker = new Worker(QUEUES.apply, counted(applyProcessor(ctx, () => applyWorker!)), {

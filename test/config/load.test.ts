@@ -127,7 +127,7 @@ describe('configuration', () => {
 
 describe('the shipped configuration files', () => {
   it.each(['example.yaml', 'demo.yaml'])('config/%s is valid', async (name) => {
-    const env = { CLOUDFLARE_API_TOKEN: 't', ORS_ADMIN_TOKEN: 'a', DEMO_CLOUDFLARE_URL: 'http://127.0.0.1:1/client/v4', DEMO_CLOUDFLARE_TOKEN: 't', DEMO_AWS_ENDPOINT: 'http://127.0.0.1:2', DEMO_GCP_ENDPOINT: 'http://127.0.0.1:3', DEMO_AZURE_ENDPOINT: 'https://127.0.0.1:4', DEMO_AZURE_CA_FILE: '/tmp/ca.pem', DEMO_OCI_ENDPOINT: 'http://127.0.0.1:5', DEMO_OCI_CONFIG_FILE: '/tmp/oci', DEMO_ADMIN_TOKEN: 'a' };
+    const env = { CLOUDFLARE_API_TOKEN: 't', ORS_ADMIN_TOKEN: 'a', DEMO_CLOUDFLARE_URL: 'http://127.0.0.1:1/client/v4', DEMO_CLOUDFLARE_TOKEN: 't', DEMO_AWS_ENDPOINT: 'http://127.0.0.1:2', DEMO_GCP_ENDPOINT: 'http://127.0.0.1:3', DEMO_AZURE_ENDPOINT: 'https://127.0.0.1:4', DEMO_AZURE_CA_FILE: '/tmp/ca.pem', DEMO_OCI_ENDPOINT: 'http://127.0.0.1:5', DEMO_OCI_CONFIG_FILE: '/tmp/oci', DEMO_ADMIN_TOKEN: 'a', DEMO_AWS_EVENTS_QUEUE: 'http://127.0.0.1:2/111122223333/ors-events', DEMO_GCP_SUBSCRIPTION: 'projects/ors-fake/subscriptions/ors-events', DEMO_PUBSUB_HOST: '127.0.0.1:6', DEMO_AZURE_EVENTS_QUEUE: 'http://127.0.0.1:7/devstoreaccount1/ors-events', DEMO_OCI_STREAM: 'ocid1.stream.oc1.iad.fakeorsevents' };
     const c = await loadConfig({ path: new URL(`../../config/${name}`, import.meta.url).pathname, env });
     expect(c.zones.length).toBeGreaterThan(0);
     expect(c.warnings).toEqual([]);

@@ -39,7 +39,7 @@ ${sources}`;
       /events\.sources\[0\] \(aws-events\):.*V_KEY/,
       /events\.sources\[1\] \(azure-events\): connectionStringEnv: environment variable V_CS is not set/,
       /events\.sources\[2\] \(gcp-events\): credentials\.keyFile: cannot read .*gcp-key\.json/,
-      /events\.sources\[3\] \(oci-events\): configFile: cannot read the OCI config file .*oci-config/,
+      /events\.sources\[3\] \(oci-events\): configFile: cannot read .*oci-config/,
     ]) {
       expect(bad.stderr).toMatch(expected);
     }
