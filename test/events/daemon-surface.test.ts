@@ -62,5 +62,7 @@ describe('events on the daemon surface', () => {
     expect(status.events).toEqual([expect.objectContaining({ source: 'hook', type: 'webhook', state: 'up' })]);
     const metrics = await rt.ctx.metrics.registry.getSingleMetricAsString('ors_events_total');
     expect(metrics).toContain('source="hook",outcome="enqueued"} 1');
+    // The event's latency, measured when the reconcile it caused has applied its writes.
+    await until(async () => (await rt.ctx.metrics.registry.getSingleMetricAsString('ors_event_to_applied_seconds')).includes('ors_event_to_applied_seconds_count{source="hook",result="applied"} 1'), { timeoutMs: 5_000, what: 'the latency observed' });
   });
 });
