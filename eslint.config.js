@@ -2,6 +2,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const TOP = { group: ['**/server/**', '**/commands/**', '**/demo/**', '**/cli.ts'], message: 'the HTTP server, the commands and the demo sit on top: nothing below them imports them' };
+const NO_BULLMQ = { group: ['bullmq'], message: 'src/pipeline/ is the only code that knows BullMQ (types are fine)' };
+const PURE = { group: ['ioredis', 'node:fs*', '**/pipeline/**', '**/state/**', '**/events/**', '**/cloudflare/client*', '**/connectors/*/**'], message: 'src/reconcile/ is the pure planner: state in, plan out, no I/O' };
+const CONNECTOR = { group: ['bullmq', 'ioredis', '**/src/pipeline/**', '**/src/server/**', '**/src/state/**', '**/src/cloudflare/**', '**/src/reconcile/**', '**/src/commands/**'], message: 'a connector knows its vendor and nothing of Cloudflare, queues, zones or Redis' };
+const CLIENT = { group: ['ioredis', '**/pipeline/**', '**/state/**', '**/events/**', '**/connectors/**'], message: 'src/cloudflare/ is the Cloudflare client only: no queue, no Redis state, no vendor' };
+
+/**
+ * One no-restricted-imports block per folder with all its rules together (a later block for the same
+ * file would replace an earlier one's). Type-only imports are allowed: they vanish at run time.
+ */
+function boundaries(byFolder) {
+  return Object.entries(byFolder).map(([folder, rules]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: rules.map((r) => ({ ...r, allowTypeImports: true })) }] },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.node/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -18,6 +35,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Boundaries between the folders (docs/design.md, Layout): what each folder must not import.
+  ...boundaries({
+    'src/reconcile': [PURE, TOP, NO_BULLMQ],
+    'connectors': [CONNECTOR],
+    'src/cloudflare': [CLIENT, TOP, NO_BULLMQ],
+    'src/model': [TOP, NO_BULLMQ],
+    'src/config': [TOP, NO_BULLMQ],
+    'src/state': [TOP, NO_BULLMQ],
+    'src/metrics': [TOP],
+    'src/events': [TOP, NO_BULLMQ],
+    'src/pipeline': [TOP],
+    'src/emulators': [NO_BULLMQ],
+  }),
   {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,

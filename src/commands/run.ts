@@ -29,7 +29,7 @@ epoch: a missing schedule is recreated (once across replicas), a lost state is r
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { RedisHealth } = await import('../pipeline/redis-health.ts');
       const { startAdminServer } = await import('../server/http.ts');
-      const { Metrics } = await import('../server/metrics.ts');
+      const { Metrics } = await import('../metrics/metrics.ts');
       // The server comes first: while Redis is unreachable at start, /healthz answers and /readyz says why.
       const pending: PendingRuntime = { config, logger, metrics: new Metrics(), health: new RedisHealth() };
       const server = opts.server ? await startAdminServer(pending) : undefined;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Metrics } from '../server/metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { EventSourceReport, StateStore } from '../state/store.ts';
 import type { SourceHealth } from './types.ts';
 

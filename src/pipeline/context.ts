@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../../connectors/connector.ts';
 import type { CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
-import type { Metrics } from '../server/metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { AuditLog } from '../state/audit.ts';
 import type { StateEpoch } from '../state/epoch.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';

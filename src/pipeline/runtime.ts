@@ -8,7 +8,7 @@ import type { Connector } from '../../connectors/connector.ts';
 import { createCloudflareClient, type CloudflareClient } from '../cloudflare/client.ts';
 import type { Config } from '../config/load.ts';
 import { throttledLog } from '../log.ts';
-import { Metrics } from '../server/metrics.ts';
+import { Metrics } from '../metrics/metrics.ts';
 import { AuditLog } from '../state/audit.ts';
 import { StateEpoch } from '../state/epoch.ts';
 import { StateStore } from '../state/store.ts';

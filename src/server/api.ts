@@ -2,7 +2,7 @@ import { planCounts, type PlanCounts } from '../commands/plan-summary.ts';
 import type { Config } from '../config/load.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import type { AuditRecord } from '../state/audit.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 /** A plan as the dashboard lists it: its figures, not its IP lists (those stay behind the token: GET /plans/:id). */
 export interface PlanRow {

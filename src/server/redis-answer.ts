@@ -3,7 +3,7 @@ import type { Config } from '../config/load.ts';
 import type { RedisHealth } from '../pipeline/redis-health.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import type { Events } from '../events/index.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 /**
  * How long a page waits on a Redis that is connected but silent before answering with what it knows:
