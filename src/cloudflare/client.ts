@@ -7,9 +7,10 @@ import type { ApiFamily, ApiMode, BatchItemFailure, Mapping, RateBudget, Request
 import { v1 } from './v1.ts';
 import { v2 } from './v2.ts';
 import type { FamilyWire, WireItem } from './wire.ts';
+import { MAX_BATCH } from './limits.ts';
 
 /** Cloudflare's documented batch limit (OpenAPI maxItems). */
-export const MAX_BATCH = 100;
+export { MAX_BATCH };
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface FamilyMemory {

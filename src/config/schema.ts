@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { connectorConfigSchema } from '../../connectors/index.ts';
 import { eventSourceSchema } from '../events/sources.ts';
+import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
 import { VENDORS } from '../model/index.ts';
 import { redisUrlProblem } from '../state/redis-url.ts';
 import { parseDuration } from './duration.ts';
@@ -48,8 +49,8 @@ export const zoneSchema = z.strictObject({
   name: z.string().optional(),
   policy,
   adopt: z.boolean().default(false),
-  maxMappings: z.int().min(1).max(3500).default(3500),
-  reserve: z.int().min(0).max(3500).default(0),
+  maxMappings: z.int().min(1).max(MAX_MAPPINGS_PER_ZONE).default(MAX_MAPPINGS_PER_ZONE),
+  reserve: z.int().min(0).max(MAX_MAPPINGS_PER_ZONE).default(0),
   deleteAfterMissedScans: z.int().min(1).max(1000).default(2),
   /** And the misses must span this long: scans seconds apart (events) never delete on a flapping API. */
   deleteGrace: duration.default(30_000),

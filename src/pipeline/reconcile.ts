@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import { CloudflareApiError } from '../cloudflare/errors.ts';
+import { MAX_BATCH } from '../cloudflare/limits.ts';
 import type { SupportedRegions } from '../cloudflare/types.ts';
 import { isVendor, type Vendor } from '../model/index.ts';
 import { planZone } from '../reconcile/plan.ts';
@@ -15,7 +16,6 @@ import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJo
 import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
 import { waitForJobs } from './wait.ts';
 
-const BATCH = 100;
 const SUPPORTED_REGIONS_TTL = 3600;
 
 /**
@@ -175,8 +175,8 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
 }
 
 async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: string | undefined, planId: string, zone: ZoneSettings, plan: Plan): Promise<ApplyOutcome> {
-  const deleteBatches = chunk(plan.deletes.map((d) => ({ ip: d.ip })), BATCH);
-  const upsertBatches = chunk(plan.upserts.map((u) => ({ ip: u.ip, vendor: u.vendor, region: u.region, scope: u.scope })), BATCH);
+  const deleteBatches = chunk(plan.deletes.map((d) => ({ ip: d.ip })), MAX_BATCH);
+  const upsertBatches = chunk(plan.upserts.map((u) => ({ ip: u.ip, vendor: u.vendor, region: u.region, scope: u.scope })), MAX_BATCH);
   const of = deleteBatches.length + upsertBatches.length;
   const results: BatchResult[] = [];
   let n = 0;

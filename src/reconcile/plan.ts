@@ -5,8 +5,10 @@ import { guardVerdict } from './guard.ts';
 import { isOwned } from './ownership.ts';
 import { recoveryVerdict, type PossiblyOurs } from './recovery.ts';
 import type { CurrentMapping, Delete, DeleteReason, Drift, Plan, PlanInput, PlanSkip, Tombstone, Upsert } from './types.ts';
+import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
 
-export const CLOUDFLARE_CAP = 3500;
+/** Kept for the planner's callers; the limit itself lives with the Cloudflare client. */
+export const CLOUDFLARE_CAP = MAX_MAPPINGS_PER_ZONE;
 
 interface Slot {
   origin: DesiredOrigin;
