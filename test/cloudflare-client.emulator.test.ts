@@ -90,14 +90,14 @@ describe.each(['v1', 'v2'] as const)('family %s', (family: ApiFamily) => {
     expect(await c.listMappings('emptyzone')).toEqual([]);
   });
 
-  it.each([150, 250])('lists %i mappings (v2 pages of 100 until an empty page)', async (n) => {
+  it.each([150, 200, 250])('lists %i mappings (v2: pages of 100 up to result_info.total_pages, no empty page after)', async (n) => {
     const emu = await start({ seed: { [ZONE]: many(n) } });
     const { c } = clientFor(emu, family);
     const list = await c.listMappings(ZONE);
     expect(list).toHaveLength(n);
     expect(new Set(list.map((m) => m.ip)).size).toBe(n);
     expect(new Set(list.map((m) => m.ip))).toEqual(new Set(emu.mappings(ZONE).map((m) => m.origin_ip)));
-    if (family === 'v2') expect(count(emu, 'GET', V2)).toBe(Math.ceil(n / 100) + 1);
+    if (family === 'v2') expect(count(emu, 'GET', V2)).toBe(Math.ceil(n / 100));
     else expect(count(emu, 'GET', V1)).toBe(1);
   });
 
@@ -204,9 +204,9 @@ describe('auto', () => {
     expect(await c.listMappings(ZONE)).toHaveLength(3);
     expect(emu.stats()).toEqual([
       { method: 'GET', route: V1, status: 400, count: 1 },
-      { method: 'GET', route: V2, status: 200, count: 2 },
+      { method: 'GET', route: V2, status: 200, count: 1 }, // 3 mappings: one page, which says it is the last
     ]);
-    expect(requests.at(-3)).toMatchObject({ family: 'v1', status: 400, outcome: 'no_route' });
+    expect(requests.at(-2)).toMatchObject({ family: 'v1', status: 400, outcome: 'no_route' });
     expect(sets).toEqual([[ZONE, 'v2']]);
     expect(await c.family(ZONE)).toBe('v2');
 

@@ -42,9 +42,12 @@ export const v2: FamilyWire = {
   ipKey: 'origin_ip',
 
   /**
-   * Pages until one comes back empty, as Cloudflare's SDK does: total_pages is not trusted to end the
-   * walk (a mapping added during the walk lengthens the list). A non-empty page that brings nothing new
-   * means the server ignores `page`; the walk fails rather than loop or return a truncated list.
+   * Pages until the last page the latest answer counts (`result_info.total_pages`), or an empty page when
+   * a server leaves total_pages out. The count is read from every page, not the first: a mapping added
+   * during the walk lengthens the list, and a later page says so. Stopping there saves the empty page the
+   * SDK would read (one request per zone per cycle, 3% of a 3,500-mapping zone's reads). A non-empty page
+   * that brings nothing new means the server ignores `page`; the walk fails rather than loop or return a
+   * truncated list.
    */
   async list(send: Send, zoneId, signal) {
     const all: unknown[] = [];
@@ -85,6 +88,8 @@ export const v2: FamilyWire = {
         });
       }
       all.push(...entries);
+      const totalPages = isRecord(res.resultInfo) ? res.resultInfo.total_pages : undefined;
+      if (typeof totalPages === 'number' && page >= totalPages) return all;
     }
     throw new CloudflareApiError({
       outcome: 'unexpected',
