@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configSchema, create } from '../connectors/file/index.ts';
-import { ConfigError } from '../src/config/errors.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { runCli } from './helpers/cli.ts';
+import { configIssues } from './helpers/config.ts';
 
 // What a connector entry may hold, seen through the whole configuration loader (as `validate` and `run`
 // see it): credential-looking keys get the vendor's way of giving credentials, and the keys the README
@@ -23,15 +23,7 @@ zones:
 connectors:
 ${connector}`;
 
-async function issues(text: string): Promise<string[]> {
-  try {
-    await parseConfig(text, '/etc/ors/config.yaml', { CLOUDFLARE_API_TOKEN: 'cf-token-value' });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = (text: string): Promise<string[]> => configIssues(text, { CLOUDFLARE_API_TOKEN: 'cf-token-value' });
 
 describe('credential-looking keys in a connector', () => {
   it.each([

@@ -36,17 +36,11 @@ export class SourceHealthBoard {
 
   /** The SourceHealth a source reports through. */
   register(name: string, type: string): SourceHealth {
-    const reporter = this.create(name, type);
-    this.reporters.set(name, reporter);
-    return reporter;
-  }
-
-  private create(name: string, type: string): SourceHealth {
     const now = Date.now();
     this.sources.set(name, { name, type, state: 'starting', since: now, at: now });
     this.deps.metrics.eventSourceUp.set({ source: name, type }, 0);
     void this.report(name);
-    return {
+    const reporter: SourceHealth = {
       up: () => this.set(name, 'up'),
       down: (error) => this.set(name, 'down', error),
       lag: (seconds) => {
@@ -57,6 +51,8 @@ export class SourceHealthBoard {
         this.deps.metrics.eventLag.set({ source: name }, s.lagSeconds);
       },
     };
+    this.reporters.set(name, reporter);
+    return reporter;
   }
 
   start(): void {

@@ -48,7 +48,6 @@ export async function startEvents(ctx: PipelineContext, opts: { watchFiles?: boo
             const id = `file-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
             try {
               await intake.enqueue(`file:${c.name}`, id, scopes);
-              ctx.events.emit('event', { source: `file:${c.name}`, id, outcome: 'enqueued', hints: [], scopes: scopes.map((s) => s.id) });
               logger.info({ connector: c.name, path }, 'inventory file changed: targeted resync queued');
             } catch (err) {
               logger.warn({ connector: c.name, error: (err as Error).message }, 'inventory file changed, but the resync could not be queued: the next cycle reads it');

@@ -44,8 +44,7 @@ export class EventIntake implements EventSink {
       this.emit(source, parsed.id, 'unrouted', parsed.hints, []);
       return this.count(source, 'unrouted');
     }
-    const outcome = await this.enqueue(source, parsed.id, scopes, receivedAt);
-    this.emit(source, parsed.id, outcome, parsed.hints, scopes);
+    const outcome = await this.enqueue(source, parsed.id, scopes, parsed.hints, receivedAt);
     const hint = parsed.hints[0]!;
     this.ctx.logger[outcome === 'enqueued' ? 'info' : 'debug'](
       { source, event: parsed.id, action: hint.action, resource: hint.resource, scopes: scopes.map((s) => s.id), outcome, ...(meta.sentAt ? { ageMs: receivedAt - meta.sentAt } : {}) },
@@ -54,14 +53,16 @@ export class EventIntake implements EventSink {
     return this.count(source, outcome);
   }
 
-  /** Queues a targeted resync of these scopes (a file connector's watch comes straight here). */
-  async enqueue(source: string, eventId: string, scopes: readonly Scope[], receivedAt = Date.now()): Promise<'enqueued' | 'coalesced'> {
+  /** Queues a targeted resync of these scopes (a file connector's watch comes straight here, with no hints). */
+  async enqueue(source: string, eventId: string, scopes: readonly Scope[], hints: readonly ChangeHint[] = [], receivedAt = Date.now()): Promise<'enqueued' | 'coalesced'> {
     const all = Promise.all(scopes.map((s) => enqueueEventCycle(this.ctx, s, { source, eventId, receivedAt })));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not take the resync within ${ENQUEUE_TIMEOUT_MS / 1000}s`)), ENQUEUE_TIMEOUT_MS)));
     try {
       const added = await Promise.race([all, timeout]);
-      return added.some((a) => !a.joined) ? 'enqueued' : 'coalesced';
+      const outcome = added.some((a) => !a.joined) ? 'enqueued' : 'coalesced';
+      this.emit(source, eventId, outcome, hints, scopes);
+      return outcome;
     } finally {
       clearTimeout(timer);
     }

@@ -20,7 +20,7 @@ export function zonesOfScope(ctx: Pick<PipelineContext, 'config'>, scope: Pick<S
  * was coalesced into a job already there.
  */
 export async function enqueueEventCycle(ctx: Pick<PipelineContext, 'config' | 'queues'>, scope: Scope, cause: EventCause): Promise<{ jobId: string; joined: boolean }> {
-  const requested = `ev-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+  const requested = uniqueJobId('ev');
   const job = await ctx.queues.cycle.add(
     'cycle',
     { cycleId: newCycleId(), reason: 'event', zones: zonesOfScope(ctx, scope), scopes: [scope.id], cause },
@@ -43,8 +43,13 @@ export async function enqueueConfirm(ctx: Pick<PipelineContext, 'config' | 'queu
       ctx.queues.cycle.add(
         'cycle',
         { cycleId: newCycleId(), reason: 'confirm', zones: [...zones], scopes: [scope], ...(cause ? { cause } : {}) },
-        { jobId: `cf-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`, delay, deduplication: { id: jobId('confirm', scope), reschedule: true, keepLastIfActive: true } },
+        { jobId: uniqueJobId('cf'), delay, deduplication: { id: jobId('confirm', scope), reschedule: true, keepLastIfActive: true } },
       ),
     ),
   );
+}
+
+/** A job id of our own choosing: BullMQ hands back another when the job was deduplicated into one already there. */
+function uniqueJobId(kind: string): string {
+  return `${kind}-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 }

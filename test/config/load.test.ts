@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import { parseDuration } from '../../src/config/duration.ts';
+import { configIssues } from '../helpers/config.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 const base = `
@@ -21,15 +21,7 @@ connectors:
 `;
 const env = { CLOUDFLARE_API_TOKEN: 'cf-secret-value' };
 
-async function issues(text: string, e: NodeJS.ProcessEnv = env): Promise<string[]> {
-  try {
-    await parseConfig(text, '/etc/ors/config.yaml', e);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = (text: string, e: NodeJS.ProcessEnv = env): Promise<string[]> => configIssues(text, e);
 
 describe('configuration', () => {
   it('fills the documented defaults', async () => {

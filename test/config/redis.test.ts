@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { describeRedis } from '../../src/state/redis-connection.ts';
 import { runCli } from '../helpers/cli.ts';
+import { configIssues } from '../helpers/config.ts';
 
 const base = `
 cloudflare:
@@ -21,15 +21,7 @@ connectors:
 `;
 const env = { CLOUDFLARE_API_TOKEN: 'cf-secret-value' };
 
-async function issues(redis: string, e: NodeJS.ProcessEnv = env): Promise<string[]> {
-  try {
-    await parseConfig(`${base}redis: ${redis}\n`, '/etc/ors/config.yaml', e);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = (redis: string, e: NodeJS.ProcessEnv = env): Promise<string[]> => configIssues(`${base}redis: ${redis}\n`, e);
 
 describe('configuration: redis', () => {
   it('rejects URLs that ioredis would accept and then fail on at every command, naming the key', async () => {

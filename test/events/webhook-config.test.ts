@@ -7,10 +7,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.ts';
 import { presentedTokens, TokenCheck } from '../../src/events/webhook-auth.ts';
-import { ConfigError } from '../../src/config/errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { DEFAULT_MAX_BYTES, oracleNotificationHost, registerWebhook, sourceSchema } from '../../src/events/webhook.ts';
 import { RecordingSink, TOKEN } from './webhook-helpers.ts';
+import { configIssues } from '../helpers/config.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -33,15 +33,7 @@ events:
 ${sources}`;
 const env = { CLOUDFLARE_API_TOKEN: 'cf-secret-value', ORS_EVENTS_TOKEN: TOKEN };
 
-async function issues(text: string): Promise<string[]> {
-  try {
-    await parseConfig(text, '/etc/ors/config.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issues = (text: string): Promise<string[]> => configIssues(text, env);
 
 describe('webhook source configuration', () => {
   it('defaults path to /events and maxBytes to 1 MiB, and refuses unknown keys', () => {
