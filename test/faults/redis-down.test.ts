@@ -144,7 +144,7 @@ describe('Redis lost while the daemon runs', () => {
 
   it('a Redis that stops answering (paused) gets /readyz 503 within a second too', { timeout: 120_000 }, async () => {
     const { h, redis, http } = await setup();
-    daemon(h);
+    const d = daemon(h);
     await until(() => up(`${http}/readyz`), { timeoutMs: 60_000, what: 'ready' });
     redis.pause();
     try {
@@ -160,7 +160,15 @@ describe('Redis lost while the daemon runs', () => {
     } finally {
       redis.resume();
     }
-    await until(() => up(`${http}/readyz`), { timeoutMs: 30_000, what: 'ready again' });
+    let last = '';
+    const readyAgain = async () => {
+      const r = await fetch(`${http}/readyz`).then(async (res) => ({ status: res.status, body: await res.text() }), (e: Error) => ({ status: 0, body: e.message }));
+      last = `${r.status} ${r.body}`;
+      return r.status === 200;
+    };
+    await until(readyAgain, { timeoutMs: 60_000, what: 'ready again' }).catch((e: Error) => {
+      throw new Error(`${e.message}; /readyz last answered ${last}; daemon output:\n${d.output().slice(-4000)}`);
+    });
   });
 });
 
