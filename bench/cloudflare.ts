@@ -154,7 +154,7 @@ async function startDaemon(dir: string, redisUrl: string, apiBase: string, quota
     }),
   );
   const config = await loadConfig({ path: file, env: { ...process.env, BENCH_TOKEN: TOKEN } });
-  return startRuntime({ config, logger: pino({ level: 'silent' }), workers: true, schedule: false, pollMs: 10 });
+  return startRuntime({ config, logger: pino({ level: 'silent' }), workers: true, schedule: false });
 }
 
 export async function benchCloudflare(opts: CloudflareBenchOptions): Promise<ScenarioResult[]> {

@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../src/state/private-redis.ts';
 import { benchAudit } from './audit.ts';
 import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
+import { benchCycle } from './cycle.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 import { benchEvents } from './events.ts';
 
@@ -49,6 +50,14 @@ async function main(): Promise<void> {
       printScenarios(results);
       report.cloudflare = results;
     }
+    if (want('cycle')) {
+      const c = await benchCycle({ redisUrl: redis.url, latencyMs: LATENCY, perZone: 3500, zones: 20, cycles: 5, changes: 50 });
+      console.log(`\nSteady state: file inventories of 3,500 origins a zone, converged, emulator latency ${LATENCY} ms (in its own process), v2`);
+      console.log(row('no-change cycle', ['cpu', 'cpu / zone', 'wall', 'Redis cmds', 'cmds / zone', 'CF requests']));
+      for (const n of c.noChange) console.log(row(`  ${n.zones} zone(s) × ${n.perZone.toLocaleString('en')}`, [fmtMs(n.cpuMs), fmtMs(n.cpuMsPerZone), fmtMs(n.wallMs), n.redisCommands, n.redisCommandsPerZone, n.cloudflareRequests]));
+      for (const ch of c.change) console.log(`  change → applied on ${ch.api} (resync of a converged zone, 1 changed origin, ${ch.changes} times): p50 ${fmtMs(ch.p50Ms)}, p90 ${fmtMs(ch.p90Ms)}, p99 ${fmtMs(ch.p99Ms)}, max ${fmtMs(ch.maxMs)}`);
+      report.cycle = c;
+    }
     if (want('discovery')) {
       const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });
       console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake and @aws-sdk/client-ec2`);
@@ -74,7 +83,10 @@ async function main(): Promise<void> {
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}latest.json`, JSON.stringify(report, null, 2) + '\n');
+  // A run of some parts (`npm run bench -- cycle`) replaces only their figures: the others, and the
+  // figures kept from before a change (`before`), stay in the report.
+  const previous = await readFile(`${dir}latest.json`, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+  await writeFile(`${dir}latest.json`, JSON.stringify({ ...previous, ...report }, null, 2) + '\n');
   console.log(`\nwritten: bench/results/latest.json`);
 }
 

@@ -22,7 +22,6 @@ export function registerResync(program: Command): void {
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { requestResync } = await import('../pipeline/requests.ts');
       const { waitForZone } = await import('../pipeline/run-once.ts');
-      const { waitForJobs } = await import('../pipeline/wait.ts');
       const rt = await startRuntime({ config, logger, workers: false, schedule: false });
       try {
         const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), reason: 'resync' });
@@ -34,7 +33,7 @@ export function registerResync(program: Command): void {
           return;
         }
         const signal = AbortSignal.timeout(timeoutMs);
-        const [c] = await waitForJobs<CycleResult>(rt.ctx.queues.cycle, [r.jobId], { signal, pollMs: 250 }).catch(() => {
+        const [c] = await rt.ctx.jobs.wait<CycleResult>(rt.ctx.queues.cycle, [r.jobId], { signal }).catch(() => {
           throw new CliError(`no result within ${opts.timeout}${workers === 0 ? ' (no daemon running)' : ''}`);
         });
         if (!c || c.state !== 'completed') throw new CliError(`resync ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);

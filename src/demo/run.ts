@@ -45,7 +45,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`  file inventory  ${demo.inventory}`);
     say(`  clouds          ${demo.clouds} (served by the four fakes)`);
 
-    rt = await startRuntime({ config, logger, workers: true, schedule: opts.watch, pollMs: 50 });
+    rt = await startRuntime({ config, logger, workers: true, schedule: opts.watch });
     const zoneId = config.zones[0]!.id;
 
     say('\n' + bold('Cycle 1: discover every scope, plan the zone, apply'));

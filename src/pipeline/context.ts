@@ -9,6 +9,7 @@ import type { StateEpoch } from '../state/epoch.ts';
 import type { StateStore, StoredPlan } from '../state/store.ts';
 import type { DiscoverResult } from './jobs.ts';
 import type { Queues } from './queues.ts';
+import type { JobWaiter } from './wait.ts';
 
 /** Progress, for a terminal watching its own `sync --once` (emitted by the process that ran the job). */
 export interface PipelineEvents {
@@ -35,5 +36,6 @@ export interface PipelineContext {
   events: EventEmitter<PipelineEvents>;
   /** Aborted when the process starts shutting down: long waits hand their job back instead of holding it. */
   shutdown: AbortSignal;
-  pollMs: number;
+  /** Waits for jobs of any replica to finish, woken by the queues' events (no polling). */
+  jobs: JobWaiter;
 }

@@ -6,7 +6,6 @@ import type { ZoneSettings } from '../reconcile/types.ts';
 import type { PipelineContext } from './context.ts';
 import { handBack } from './handback.ts';
 import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob } from './jobs.ts';
-import { waitForJobs } from './wait.ts';
 import { enqueueConfirm } from './event-cycles.ts';
 
 /** Reconciles of one zone coalesce: at most one runs and one waits (the latest request's data wins). */
@@ -88,7 +87,7 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
   );
   let finished;
   try {
-    finished = await waitForJobs<DiscoverResult>(ctx.queues.discover, discoverIds, { signal: ctx.shutdown, pollMs: ctx.pollMs });
+    finished = await ctx.jobs.wait<DiscoverResult>(ctx.queues.discover, discoverIds, { signal: ctx.shutdown });
   } catch (err) {
     if (ctx.shutdown.aborted) throw await handBack(job, token, 0);
     throw err;

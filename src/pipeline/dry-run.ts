@@ -12,7 +12,7 @@ import type { OnceResult } from './run-once.ts';
  * What a dry run may touch: no queues (it can neither run nor add a job), and a Cloudflare client whose
  * family memory is read-only (see openReadOnly).
  */
-export type DryRunContext = Omit<PipelineContext, 'queues'>;
+export type DryRunContext = Omit<PipelineContext, 'queues' | 'jobs'>;
 
 /**
  * `plan` and `sync --once --dry-run`: one cycle in this process, with no queue and no worker, so no job

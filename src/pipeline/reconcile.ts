@@ -14,7 +14,6 @@ import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
 import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
-import { waitForJobs } from './wait.ts';
 
 const SUPPORTED_REGIONS_TTL = 3600;
 
@@ -191,7 +190,7 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
       ids.push(j.id!);
     }
     try {
-      await waitForJobs(ctx.queues.apply, ids, { signal: ctx.shutdown, pollMs: ctx.pollMs });
+      await ctx.jobs.wait(ctx.queues.apply, ids, { signal: ctx.shutdown });
     } catch (err) {
       // Shutting down: hand the zone back; whoever runs it next re-plans, superseding these batches.
       if (ctx.shutdown.aborted) throw await handBack(job, token, 0);

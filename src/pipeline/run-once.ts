@@ -2,7 +2,6 @@ import type { StoredPlan } from '../state/store.ts';
 import { reconcileDedupId } from './cycle.ts';
 import type { CycleJob, CycleResult, ReconcileResult } from './jobs.ts';
 import type { Runtime } from './runtime.ts';
-import { waitForJobs } from './wait.ts';
 
 export interface OnceResult {
   cycle: CycleResult;
@@ -16,7 +15,7 @@ export interface OnceResult {
  */
 export async function runOnce(rt: Runtime, data: CycleJob, opts: { signal?: AbortSignal } = {}): Promise<OnceResult> {
   const job = await rt.enqueueCycle(data);
-  const [c] = await waitForJobs<CycleResult>(rt.ctx.queues.cycle, [job.id!], { pollMs: rt.ctx.pollMs, ...opts });
+  const [c] = await rt.ctx.jobs.wait<CycleResult>(rt.ctx.queues.cycle, [job.id!], opts);
   if (!c || c.state !== 'completed') throw new Error(`cycle ${job.id} ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);
   const cycle = c.result;
   const zones = await Promise.all(cycle.reconciles.map((r) => waitForZone(rt, r.zoneId, r.jobId, cycle.discoveredAt, !!data.dryRun, opts.signal)));
@@ -31,7 +30,7 @@ export async function waitForZone(rt: Runtime, zoneId: string, id: string, notBe
   const queue = rt.ctx.queues.reconcile;
   const dedup = reconcileDedupId(zoneId, dry);
   for (;;) {
-    const [f] = await waitForJobs<ReconcileResult>(queue, [id], { pollMs: rt.ctx.pollMs, ...(signal ? { signal } : {}) });
+    const [f] = await rt.ctx.jobs.wait<ReconcileResult>(queue, [id], signal ? { signal } : {});
     const job = await queue.getJob(id);
     const next = await queue.getDeduplicationJobId(dedup);
     if (job && (job.processedOn ?? 0) < notBefore && next && next !== id) {

@@ -23,6 +23,7 @@ import { closeQueues, createQueues, type Queues } from './queues.ts';
 import { processReconcile } from './reconcile.ts';
 import { checkBootstrap, startBootstrapCheck, witness } from './bootstrap.ts';
 import { RedisHealth, waitForRedis } from './redis-health.ts';
+import { JobWaiter } from './wait.ts';
 
 /** Cycles in flight per replica (each waits on its own discovers; the scopes' scans are bounded by worker.discoverConcurrency). */
 const CYCLE_CONCURRENCY = 16;
@@ -49,7 +50,6 @@ export interface RuntimeOptions {
   cloudflare?: CloudflareClient;
   /** Overrides worker.lockDuration. */
   lockDurationMs?: number;
-  pollMs?: number;
   /** The daemon: retry until Redis answers (aborted: give up) instead of failing at once like a command. */
   waitForRedis?: AbortSignal;
   /** Follows the connection (the daemon's HTTP server holds it before the runtime exists). */
@@ -72,7 +72,7 @@ export interface Runtime {
  * What every runtime holds, with or without queues. `readOnly` keeps the Cloudflare family memory from being
  * written; only an `active` runtime (workers, or a dry run) builds connectors and a real Cloudflare client.
  */
-async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues'> & { redis: RedisClient; health: RedisHealth; stop: AbortController }> {
+async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, readOnly: boolean, active: boolean): Promise<Omit<PipelineContext, 'queues' | 'jobs'> & { redis: RedisClient; health: RedisHealth; stop: AbortController }> {
   const { config, logger } = opts;
   const health = opts.health ?? new RedisHealth();
   const redis = opts.waitForRedis ? await waitForRedis(config.redis, { logger, health, signal: opts.waitForRedis }) : await connectRedis(config.redis);
@@ -110,7 +110,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
       userAgent: 'origin-region-sync',
     });
   const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
-  return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, pollMs: opts.pollMs ?? 200, redis, health, stop };
+  return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, redis, health, stop };
 }
 
 async function closeParts(parts: { connectors: ReadonlyMap<string, Connector>; redis: RedisClient }): Promise<void> {
@@ -144,7 +144,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const noisy = throttledLog(logger);
   for (const q of Object.values(queues) as Queues[keyof Queues][]) q.on('error', (err: Error) => noisy('warn', `queue:${err.message}`, { queue: q.name, error: err.message }, 'queue error'));
   const { connectors } = parts;
-  const ctx: PipelineContext = { ...parts, queues };
+  const jobs = new JobWaiter(redis, config.redis.prefix);
+  const ctx: PipelineContext = { ...parts, queues, jobs };
 
   // Jobs running in this process: with Redis gone BullMQ's close never returns, so shutdown waits for these.
   let running = 0;
@@ -241,12 +242,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         let clean = outcome === 'done';
         clean = (await within(settle(Promise.all([...connectors.values()].map(async (c) => c.close?.()))), left())) === 'done' && clean;
         if (health.up) {
-          clean = (await within(settle(closeQueues(queues)), left())) === 'done' && clean;
+          clean = (await within(settle(Promise.all([closeQueues(queues), jobs.close()])), left())) === 'done' && clean;
           clean = (await within(settle(redis.quit()), left())) === 'done' && clean;
         }
         if (!clean || !health.up) {
           // Drop every socket so the process can exit; nothing more can be said to a Redis that is gone.
           for (const c of [...workers, ...(Object.values(queues) as Queues[keyof Queues][])]) void c.disconnect().catch(() => {});
+          jobs.disconnect();
           redis.disconnect();
         }
       })();

@@ -1,49 +1,156 @@
-import type { Job, Queue } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { RedisClient } from '../state/redis-connection.ts';
 
 export type Finished<R> = { id: string; state: 'completed'; result: R } | { id: string; state: 'failed'; error: string } | { id: string; state: 'missing' };
 
-/**
- * Waits until every job is completed or failed, by polling Redis. Polling (instead of QueueEvents)
- * works whichever replica runs the jobs and whatever the event stream has trimmed meanwhile.
- */
-export async function waitForJobs<R>(
-  queue: Queue,
-  ids: readonly string[],
-  opts: { signal?: AbortSignal; pollMs?: number; onFinished?: (f: Finished<R>) => void } = {},
-): Promise<Array<Finished<R>>> {
-  const pending = new Set(ids);
-  const done = new Map<string, Finished<R>>();
-  const poll = opts.pollMs ?? 200;
-  while (pending.size > 0) {
-    opts.signal?.throwIfAborted();
-    // One state lookup per pending job, sent together; the job itself is read only once it is finished.
-    const states = await Promise.all([...pending].map(async (id) => [id, await queue.getJobState(id)] as const));
-    for (const [id, state] of states) {
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
-      const job: Job | undefined = await queue.getJob(id);
-      const f: Finished<R> =
-        !job || state === 'unknown' ? { id, state: 'missing' } : state === 'failed' ? { id, state: 'failed', error: job.failedReason } : { id, state: 'completed', result: job.returnvalue as R };
-      pending.delete(id);
-      done.set(id, f);
-      opts.onFinished?.(f);
-    }
-    // Many pending jobs: poll less often, so waiting on thousands of scopes stays cheap for Redis.
-    if (pending.size > 0) await sleep(poll * Math.max(1, Math.ceil(pending.size / 200)), opts.signal);
-  }
-  return ids.map((id) => done.get(id)!);
+export interface WaitOptions<R> {
+  signal?: AbortSignal;
+  onFinished?: (f: Finished<R>) => void;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason as Error);
+/**
+ * A safety net under the queue events: a finished job whose event was missed (the events stream trimmed
+ * while this process was disconnected) is still noticed within this time, never waited on for ever.
+ */
+const RECHECK_MS = 2000;
+
+/**
+ * Waits for jobs to finish without polling: one BullMQ QueueEvents reader per queue (a blocking XREAD on
+ * the queue's events stream, on a connection of its own) wakes the waiters of a job as soon as any
+ * replica completes or fails it. The job states are read from Redis, not taken from the event, so a
+ * duplicate, late or missed event changes nothing but when the state is read.
+ */
+export class JobWaiter {
+  readonly #connection: RedisClient;
+  readonly #prefix: string;
+  readonly #readers = new Map<string, Promise<QueueEvents>>();
+  /** Queue name → job id → wake-ups of the waits that want it. */
+  readonly #waiting = new Map<string, Map<string, Set<() => void>>>();
+  #closed = false;
+
+  constructor(connection: RedisClient, prefix: string) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+  }
+
+  /** Resolves when every job is completed, failed or gone, in the order of `ids`. */
+  async wait<R>(queue: Queue, ids: readonly string[], opts: WaitOptions<R> = {}): Promise<Array<Finished<R>>> {
+    const pending = new Set(ids);
+    const done = new Map<string, Finished<R>>();
+    let wake: () => void = () => {};
+    let woken = false;
+    const onEvent = () => {
+      woken = true;
+      wake();
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+    // Listening starts before the first look at the states, so a job finishing in between still wakes us.
+    const stopListening = await this.#listen(queue, ids, onEvent);
+    try {
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        woken = false;
+        for (const f of await finishedOf<R>(queue, [...pending])) {
+          pending.delete(f.id);
+          done.set(f.id, f);
+          opts.onFinished?.(f);
+        }
+        if (pending.size === 0) break;
+        if (!woken) await this.#sleep(RECHECK_MS, opts.signal, (w) => (wake = w));
+      }
+    } finally {
+      stopListening();
+    }
+    return ids.map((id) => done.get(id)!);
+  }
+
+  /** Stops every reader; waits still in progress fall back to reading the states every RECHECK_MS. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const readers = [...this.#readers.values()];
+    this.#readers.clear();
+    await Promise.all(readers.map(async (r) => (await r.catch(() => undefined))?.close()));
+  }
+
+  /** Drops the readers' sockets at once (a shutdown with Redis gone). */
+  disconnect(): void {
+    this.#closed = true;
+    for (const r of this.#readers.values()) void r.then((q) => q.disconnect(), () => {}).catch(() => {});
+    this.#readers.clear();
+  }
+
+  async #listen(queue: Queue, ids: readonly string[], wake: () => void): Promise<() => void> {
+    const jobs = this.#waiting.get(queue.name) ?? new Map<string, Set<() => void>>();
+    this.#waiting.set(queue.name, jobs);
+    for (const id of ids) {
+      const set = jobs.get(id) ?? new Set();
+      set.add(wake);
+      jobs.set(id, set);
+    }
+    const stop = () => {
+      for (const id of ids) {
+        const set = jobs.get(id);
+        set?.delete(wake);
+        if (set?.size === 0) jobs.delete(id);
+      }
+    };
+    if (!this.#closed) await this.#reader(queue).catch(() => undefined); // without a reader the recheck still finds the job
+    return stop;
+  }
+
+  #reader(queue: Queue): Promise<QueueEvents> {
+    let reader = this.#readers.get(queue.name);
+    if (!reader) {
+      reader = (async () => {
+        // Read from the stream's end as it is now, not from whenever the first XREAD reaches Redis: an
+        // event written in between would otherwise be missed (BullMQ's default '$').
+        const last = (await this.#connection.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+        const events = new QueueEvents(queue.name, { connection: this.#connection, prefix: this.#prefix, lastEventId: last });
+        events.on('error', () => {}); // connection trouble is the RedisHealth's to report; the recheck covers the gap
+        const notify = ({ jobId }: { jobId: string }) => {
+          for (const w of this.#waiting.get(queue.name)?.get(jobId) ?? []) w();
+        };
+        events.on('completed', notify);
+        events.on('failed', notify);
+        events.on('removed', notify);
+        await events.waitUntilReady();
+        return events;
+      })();
+      this.#readers.set(queue.name, reader);
+      reader.catch(() => this.#readers.delete(queue.name));
+    }
+    return reader;
+  }
+
+  #sleep(ms: number, signal: AbortSignal | undefined, setWake: (w: () => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const end = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        setWake(() => {});
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        setWake(() => {});
+        reject(signal!.reason as Error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      setWake(end);
+    });
+  }
 }
+
+/** The jobs among `ids` that are finished (or gone), read in one round of state lookups. */
+async function finishedOf<R>(queue: Queue, ids: string[]): Promise<Array<Finished<R>>> {
+  const states = await Promise.all(ids.map(async (id) => [id, await queue.getJobState(id)] as const));
+  const out: Array<Finished<R>> = [];
+  for (const [id, state] of states) {
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+    const job: Job | undefined = await queue.getJob(id);
+    out.push(!job || state === 'unknown' ? { id, state: 'missing' } : state === 'failed' ? { id, state: 'failed', error: job.failedReason } : { id, state: 'completed', result: job.returnvalue as R });
+  }
+  return out;
+}
+

@@ -82,7 +82,7 @@ export async function startHarness(
   };
   await setInventory(opts.inventory ?? []);
   const config = await loadConfig({ path: configFile, env: { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN, ...opts.env } });
-  const rt = await startRuntime({ config, logger: pino({ level: 'silent' }), workers: opts.workers ?? true, schedule: false, pollMs: 25, ...opts.runtime });
+  const rt = await startRuntime({ config, logger: pino({ level: 'silent' }), workers: opts.workers ?? true, schedule: false, ...opts.runtime });
   const harness: Harness = {
     emu,
     config,

@@ -62,7 +62,7 @@ describe('pipeline: a connector that cannot list its scopes', () => {
       listScopes: () => Promise.reject(new Error('ExpiredToken: the security token included in the request is expired')),
       discover: () => Promise.reject(new Error('not reached')),
     };
-    h.rt = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: false, pollMs: 25, connectors: new Map([['inventory', broken]]) });
+    h.rt = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: false, connectors: new Map([['inventory', broken]]) });
     for (let i = 0; i < 3; i++) {
       const r = await h.once();
       expect(r.cycle.listErrors).toEqual([{ connector: 'inventory', error: expect.stringMatching(/ExpiredToken/) }]);

@@ -19,7 +19,7 @@ afterEach(async () => {
 const logger = pino({ level: 'silent' });
 
 async function plan(harness: Harness): Promise<OnceResult> {
-  const ro = await openReadOnly({ config: harness.config, logger, pollMs: 25 });
+  const ro = await openReadOnly({ config: harness.config, logger });
   try {
     return await dryRun(ro.ctx, { reason: 'cli' });
   } finally {
@@ -76,7 +76,7 @@ describe('dry run (plan, sync --once --dry-run)', () => {
 
     // No daemon from here on: the approval and the resync wait in the queues.
     await h.rt.close();
-    h.rt = await startRuntime({ config: h.config, logger, workers: false, schedule: false, pollMs: 25 });
+    h.rt = await startRuntime({ config: h.config, logger, workers: false, schedule: false });
     const approved = await approvePlan(h.rt, heldPlan.id);
     const resync = await requestResync(h.rt, { zone: ZONE, reason: 'resync' });
     if (!approved.ok || !resync.ok) throw new Error('could not queue the pending work');
@@ -94,7 +94,7 @@ describe('dry run (plan, sync --once --dry-run)', () => {
 
     // The pending work is intact: a daemon starting now applies the very plan that was approved.
     await h.rt.close();
-    h.rt = await startRuntime({ config: h.config, logger, workers: true, schedule: false, pollMs: 25 });
+    h.rt = await startRuntime({ config: h.config, logger, workers: true, schedule: false });
     await until(async () => (await h!.rt.ctx.state.getPlan(heldPlan.id))?.status === 'applied', { what: 'the approved plan to be applied' });
     expect(h.emu.mappings(ZONE)).toHaveLength(50);
   });

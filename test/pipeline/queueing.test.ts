@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvePlan, requestResync } from '../../src/pipeline/requests.ts';
 import { jobId } from '../../src/pipeline/jobs.ts';
-import { waitForJobs } from '../../src/pipeline/wait.ts';
 import { until } from '../helpers/cli.ts';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
@@ -21,7 +20,7 @@ describe('pipeline: queueing', () => {
       if (r.ok) ids.add(r.jobId);
     }
     expect(ids.size).toBeLessThanOrEqual(2);
-    await waitForJobs(h.rt.ctx.queues.cycle, [...ids], { pollMs: 25 });
+    await h.rt.ctx.jobs.wait(h.rt.ctx.queues.cycle, [...ids]);
     const completed = await h.rt.ctx.queues.cycle.getJobs(['completed']);
     expect(completed.length).toBeLessThanOrEqual(2);
     await until(() => h!.emu.mappings(ZONE).length === 50, { what: 'the resync to apply' });
@@ -44,7 +43,7 @@ describe('pipeline: queueing', () => {
     h = await startHarness({ inventory: origins(5) });
     await h.rt.ctx.state.setCurrentPlan(ZONE, 'pnewer');
     const job = await h.rt.ctx.queues.apply.add('upsert', { planId: 'polder', zoneId: ZONE, batch: 0, kind: 'upsert', items: [{ ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1', scope: 's' }] }, { jobId: jobId('apply', 'polder', '0') });
-    const [f] = await waitForJobs(h.rt.ctx.queues.apply, [job.id!], { pollMs: 25 });
+    const [f] = await h.rt.ctx.jobs.wait(h.rt.ctx.queues.apply, [job.id!]);
     expect(f).toMatchObject({ state: 'completed', result: { superseded: true, sent: 0 } });
     expect(h.writes()).toBe(0);
     expect(await h.rt.ctx.state.getRegistry(ZONE)).toEqual(new Map());

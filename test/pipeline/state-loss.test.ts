@@ -39,7 +39,7 @@ function harness(opts: Parameters<typeof startHarness>[0] = {}): Promise<Harness
 describe('state loss: the schedule heals itself', () => {
   it('two replicas on one Redis: after FLUSHALL exactly one scheduler is recreated within one check period, and cycles run again', async () => {
     h = await harness({ inventory: origins(20), runtime: { schedule: true, checkEveryMs: 200 } });
-    const second = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: true, checkEveryMs: 200, pollMs: 25 });
+    const second = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: true, checkEveryMs: 200 });
     extra.push(second);
     const q = h.rt.ctx.queues.cycle;
     await until(async () => (await h!.rt.ctx.state.getZoneStatus(ZONE)).lastCompleteAt !== undefined, { what: 'the first scheduled cycle' });
@@ -156,7 +156,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect(await h.rt.ctx.epoch.recovery(ZONE)).toBeNull();
     // A daemon of a version without epochs: the state is there, only the epoch is missing.
     await admin.del(`${h.config.redis.prefix}:state:epoch`);
-    const upgraded = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: false, pollMs: 25 });
+    const upgraded = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: false });
     await h.rt.close(5_000);
     h.rt = upgraded;
     const r = (await h.once()).zones[0]!;

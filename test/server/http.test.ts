@@ -67,11 +67,10 @@ describe('HTTP server', () => {
     expect(ok.status).toBe(202);
     const body = (await ok.json()) as { jobId: string };
     // The harness runtime is the daemon here: the resync runs and converges the zone.
-    const { waitForJobs } = await import('../../src/pipeline/wait.ts');
-    const [c] = await waitForJobs<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [body.jobId], { pollMs: 25 });
+    const [c] = await h.rt.ctx.jobs.wait<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [body.jobId]);
     expect(c!.state).toBe('completed');
     if (c!.state !== 'completed') return;
-    await waitForJobs(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId], { pollMs: 25 });
+    await h.rt.ctx.jobs.wait(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId]);
     expect(h.emu.mappings(ZONE)).toHaveLength(30);
   });
 
