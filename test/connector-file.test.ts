@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -69,6 +69,35 @@ describe('file connector', () => {
     expect(missing).toMatchObject({ status: 'failed', origins: [], error: expect.stringMatching(/gone\.yaml: file not found/) });
     expect(await scan('origins: [\n')).toMatchObject({ status: 'failed', error: expect.stringMatching(/inventory\.yaml/) });
     expect(await scan('servers: []\n')).toMatchObject({ status: 'failed', error: expect.stringMatching(/expected a mapping with an "origins" list/) });
+  });
+
+  it('gives the same scan for an unchanged file without reading it again, and reads every edit', async () => {
+    const path = join(dir, 'inventory.yaml');
+    const one = (region: string) => `origins:\n  - {ip: 192.0.2.1, vendor: aws, region: ${region}}\n`;
+    await writeFile(path, one('us-east-1'));
+    const c = connector();
+    const [scope] = await c.listScopes(signal());
+    const first = await c.discover(scope!, signal());
+    // Unchanged (same inode, size and times): the very origins of the last scan, not a new parse.
+    expect((await c.discover(scope!, signal())).origins).toBe(first.origins);
+    // Touched: read again (and equal).
+    await utimes(path, new Date(2026, 0, 1), new Date(2026, 0, 1));
+    const touched = await c.discover(scope!, signal());
+    expect(touched.origins).not.toBe(first.origins);
+    expect(touched.origins).toEqual(first.origins);
+    const { mtime } = await stat(path);
+    await writeFile(path, 'origins: [\n'.padEnd(one('us-east-1').length, ' '));
+    await utimes(path, mtime, mtime);
+    // Same size and modification time, but written again (ctime moved): read, and found malformed.
+    expect(await c.discover(scope!, signal())).toMatchObject({ status: 'failed' });
+    await writeFile(path, one('us-west-2')); // same size as before, another region
+    expect((await c.discover(scope!, signal())).origins).toMatchObject([{ ip: '192.0.2.1', region: 'us-west-2' }]);
+    await rm(path);
+    expect(await c.discover(scope!, signal())).toMatchObject({ status: 'failed', error: expect.stringMatching(/file not found/) });
+  });
+
+  it('reads a YAML flow mapping that starts like JSON', async () => {
+    expect((await scan(`{origins: [{ip: 192.0.2.9, vendor: aws, region: us-east-1}]}\n`)).origins.map((o) => o.ip)).toEqual(['192.0.2.9']);
   });
 
   it('an empty list is a complete scan of nothing (the file says so)', async () => {
