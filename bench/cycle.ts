@@ -199,6 +199,6 @@ async function changeToApplied(opts: CycleBenchOptions, api: 'v1' | 'v2'): Promi
 
 
 export async function benchCycle(opts: CycleBenchOptions): Promise<CycleBench> {
-  const noChangeCosts = [await noChange(opts, 1), await noChange(opts, opts.zones)];
-  return { noChange: noChangeCosts, change: [await changeToApplied(opts, 'v1'), await changeToApplied(opts, 'v2')] };
+  const noChangeCosts = [await noChange(opts, 1), ...(opts.zones > 1 ? [await noChange(opts, opts.zones)] : [])];
+  return { noChange: noChangeCosts, change: opts.changes > 0 ? [await changeToApplied(opts, 'v1'), await changeToApplied(opts, 'v2')] : [] };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import type { Origin, Skipped } from '../model/index.ts';
@@ -100,6 +101,16 @@ interface StoredComplete {
   skipped: Skipped[];
 }
 
+/** What a complete snapshot holds, its time left out; remembered per origins list, which a connector may hand back unchanged. */
+const digests = new WeakMap<readonly Origin[], string>();
+function snapshotDigest(c: StoredComplete): string {
+  const known = c.skipped.length === 0 ? digests.get(c.origins) : undefined;
+  if (known) return known;
+  const d = createHash('sha256').update(JSON.stringify([c.origins, c.skipped])).digest('base64url');
+  if (c.skipped.length === 0) digests.set(c.origins, d);
+  return d;
+}
+
 /** A scope's snapshot after a scan: the scan is the latest; only a complete one becomes the last complete. */
 function snapshotAfter(result: ScanResult, at: number): { scan: StoredScan; complete?: StoredComplete } {
   const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
@@ -157,12 +168,22 @@ export class StateStore {
     return list === null || error !== null;
   }
 
-  /** A failed scan never replaces the last good snapshot: it is only recorded as the latest scan. */
+  /**
+   * A failed scan never replaces the last good snapshot: it is only recorded as the latest scan. A complete
+   * scan that found exactly what the last one did only moves the snapshot's time (`completeAt`): most scans
+   * change nothing, and rewriting a scope of thousands of origins each time costs Redis memory churn and
+   * AOF for no news.
+   */
   async saveScan(scopeId: string, result: ScanResult, at: number): Promise<void> {
     const key = this.k('snap', scopeId);
     const next = snapshotAfter(result, at);
     const multi = this.redis.multi().hset(key, 'scan', JSON.stringify(next.scan));
-    if (next.complete) multi.hset(key, 'complete', JSON.stringify(next.complete)).hdel(key, 'failingSince');
+    if (next.complete) {
+      const digest = snapshotDigest(next.complete);
+      if ((await this.redis.hget(key, 'completeDigest')) === digest) multi.hset(key, 'completeAt', String(at));
+      else multi.hset(key, 'complete', JSON.stringify(next.complete), 'completeDigest', digest, 'completeAt', String(at));
+      multi.hdel(key, 'failingSince');
+    }
     // When the scope's scans started failing (or coming back partial): kept until the next complete scan.
     else multi.hsetnx(key, 'failingSince', String(at));
     await multi.exec();
@@ -176,12 +197,13 @@ export class StateStore {
   async getScopeViews(scopes: ReadonlyArray<{ id: string; connector: string }>, fresh?: ReadonlyMap<string, { result: ScanResult; at: number }>): Promise<ScopeView[]> {
     if (scopes.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const s of scopes) pipe.hmget(this.k('snap', s.id), 'scan', 'complete');
+    for (const s of scopes) pipe.hmget(this.k('snap', s.id), 'scan', 'complete', 'completeAt');
     const rows = (await pipe.exec()) ?? [];
     return scopes.map((s, i) => {
-      const [scanJson, completeJson] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      const [scanJson, completeJson, completeAt] = (rows[i]?.[1] as [string | null, string | null, string | null] | undefined) ?? [null, null, null];
       let scan = scanJson ? (JSON.parse(scanJson) as StoredScan) : null;
       let complete = completeJson ? (JSON.parse(completeJson) as StoredComplete) : null;
+      if (complete && completeAt) complete.at = Number(completeAt);
       const f = fresh?.get(s.id);
       if (f) {
         const next = snapshotAfter(f.result, f.at);
