@@ -52,7 +52,7 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
 
   let plan, api, now, listed, list;
   try {
-    ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true }));
+    ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true, dryRun }));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
       // The shared budget had no slot: no 429 was met, so no pause is recorded; the walk resumes from its progress.
@@ -296,18 +296,19 @@ export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>,
 }
 
 /**
- * Reads Cloudflare's list (and supported_regions), the registry and the tombstones, and plans the zone
- * with the pure planner. Sends no write; with `cache: false` it stores nothing at all (a dry run).
+ * Reads Cloudflare's list (or the list cache; see zone-list.ts) and supported_regions, the registry and the
+ * tombstones, and plans the zone with the pure planner. Sends no write; with `cache: false` it stores
+ * nothing at all (a dry run without queues); `dryRun` keeps the list cache as it was.
  */
 export async function buildPlan(
   ctx: PlanReader,
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
-  opts: { signal?: AbortSignal | undefined; cache: boolean },
+  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean },
 ): Promise<{ plan: Plan; api: string; now: number; listed: number; list: ListSource }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const registry = await ctx.state.getRegistry(zone.id);
-  const { mappings: current, unparsed, source } = await readZoneList(ctx, zone.id, registry, { signal: opts.signal, dryRun: !opts.cache });
+  const { mappings: current, unparsed, source } = await readZoneList(ctx, zone.id, registry, { signal: opts.signal, dryRun: !opts.cache || opts.dryRun === true });
   const now = Date.now();
   const tombstones = await ctx.state.getTombstones(zone.id);
   // A dry run (cache: false) plans under the recovery rule too, but settles nothing.
