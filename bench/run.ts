@@ -6,6 +6,7 @@ import { benchAudit } from './audit.ts';
 import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 import { benchEvents } from './events.ts';
+import { benchReads, printReads } from './reads.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -48,6 +49,12 @@ async function main(): Promise<void> {
       const results = await benchCloudflare({ origins: 3500, changes: 200, latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, redis });
       printScenarios(results);
       report.cloudflare = results;
+    }
+    if (want('reads')) {
+      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: 30, steadyCycles: 12 };
+      const runs = await benchReads({ ...o, redis });
+      printReads(runs, o);
+      report.reads = { ...o, runs };
     }
     if (want('discovery')) {
       const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });

@@ -25,6 +25,18 @@ export function listCache(ctx: Pick<PipelineContext, 'config' | 'state'>): ListC
   return new ListCache(ctx.state.redis, ctx.config.redis.prefix);
 }
 
+/** A fraction in [0, 1) fixed by the zone id (FNV-1a). */
+function spread(zoneId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < zoneId.length; i++) h = Math.imul(h ^ zoneId.charCodeAt(i), 0x01000193) >>> 0;
+  return h / 2 ** 32;
+}
+
+/** The first drift check of a newly cached zone: after between half and all of the period, fixed by the zone id. */
+export function firstCheckAt(zoneId: string, readAt: number, every: number): number {
+  return readAt + Math.round(every * (0.5 + 0.5 * spread(zoneId)));
+}
+
 /**
  * Why the cached list cannot stand for the zone now, or null when it can. Anything the cache cannot
  * vouch for sends the reconcile to Cloudflare: no cache, another state epoch, a write whose outcome is
@@ -43,7 +55,7 @@ export async function fullReadReason(
   if (!cached) return 'no cached list';
   if (cached.epoch !== (ctx.epoch.remembered?.id ?? null)) return 'cached list is from another state epoch';
   if (cached.stale) return cached.stale;
-  if (now - cached.readAt >= every) return 'drift check due';
+  if (now >= Math.min(cached.checkAt, cached.readAt + every)) return 'drift check due';
   for (const e of registry.values()) if (e.pending) return 'writes of unknown outcome pending';
   const asked = await listCache(ctx).fullRequested(zoneId);
   if (asked && asked.at >= cached.readAt) return asked.reason;
@@ -75,7 +87,12 @@ export async function readZoneList(ctx: Ctx, zoneId: string, registry: ReadonlyM
   }
   if (!opts.dryRun) {
     await cache.clearProgress(zoneId);
-    if (ctx.config.cloudflare.driftCheckEveryMs > 0) await cache.putRead(zoneId, epoch, readAt, list);
+    const every = ctx.config.cloudflare.driftCheckEveryMs;
+    // Zones cached together (the first cycle, or after a loss) would all fall due in the same cycle and
+    // spend a whole window's budget at once: the first drift check of a zone comes after between half
+    // and all of the period, fixed by its id, and every later one a full period after the one before.
+    const first = !cached || cached.epoch !== epoch;
+    if (every > 0) await cache.putRead(zoneId, epoch, readAt, first ? firstCheckAt(zoneId, readAt, every) : readAt + every, list);
   }
   return { ...list, source: { from: 'cloudflare', readAt, why: why ?? 'no cached list' } };
 }

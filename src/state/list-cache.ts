@@ -10,6 +10,8 @@ export interface CachedList {
   readAt: number;
   /** When our own writes were last laid over it. */
   updatedAt: number;
+  /** When the next full read is due (see readZoneList: the first one of a zone comes early, to stagger the zones). */
+  checkAt: number;
   mappings: Mapping[];
   unparsed: UnparsedEntry[];
   /** Why the list must be read again before it is used (a write whose outcome is not known). */
@@ -20,6 +22,7 @@ interface StoredList {
   epoch: string | null;
   readAt: number;
   updatedAt: number;
+  checkAt: number;
   /** [ip, vendor, region]: a third of the size of the objects, for 3,500 entries a zone. */
   m: Array<[string, Vendor, string]>;
   unparsed: UnparsedEntry[];
@@ -77,6 +80,7 @@ export class ListCache {
       epoch: s.epoch,
       readAt: s.readAt,
       updatedAt: s.updatedAt,
+      checkAt: s.checkAt,
       mappings: s.m.map(([ip, vendor, region]) => ({ ip, vendor, region })),
       unparsed: s.unparsed,
       ...(s.stale ? { stale: s.stale } : {}),
@@ -84,8 +88,8 @@ export class ListCache {
   }
 
   /** After a full read that started at `readAt`: the list as read, and any full-read request it answers is settled. */
-  async putRead(zoneId: string, epoch: string | null, readAt: number, list: { mappings: Mapping[]; unparsed: UnparsedEntry[] }): Promise<void> {
-    await this.write(zoneId, { epoch, readAt, updatedAt: readAt, m: list.mappings.map((x) => [x.ip, x.vendor, x.region]), unparsed: list.unparsed });
+  async putRead(zoneId: string, epoch: string | null, readAt: number, checkAt: number, list: { mappings: Mapping[]; unparsed: UnparsedEntry[] }): Promise<void> {
+    await this.write(zoneId, { epoch, readAt, updatedAt: readAt, checkAt, m: list.mappings.map((x) => [x.ip, x.vendor, x.region]), unparsed: list.unparsed });
     await this.redis.eval(CLEAR_IF_NOT_NEWER, 1, this.k('list-full', zoneId), String(readAt));
   }
 
