@@ -20,11 +20,11 @@ const TOKEN = 'bench-token';
 export interface ReadsBenchOptions {
   zones: number;
   mappings: number;
-  /** Simulated cycle length and drift-check period, in minutes (5 and 30 by default). */
+  /** Simulated cycle length, in minutes (5). */
   cycleMinutes: number;
-  driftCheckMinutes: number;
-  /** Cycles measured after the first (which always reads every zone). */
-  steadyCycles: number;
+  /** Drift-check periods to measure, in minutes (30: the default), each over `periods` of its own length after the first cycle. */
+  driftCheckMinutes: number[];
+  periods: number;
   redis: PrivateRedis;
 }
 
@@ -70,9 +70,11 @@ export async function benchReads(opts: ReadsBenchOptions): Promise<ReadsRun[]> {
   try {
     const runs: ReadsRun[] = [];
     seedAll();
-    runs.push(await run(emu, dir, opts, null, Math.min(opts.steadyCycles, 2)));
-    seedAll();
-    runs.push(await run(emu, dir, opts, opts.driftCheckMinutes, opts.steadyCycles));
+    runs.push(await run(emu, dir, opts, null, 2));
+    for (const m of opts.driftCheckMinutes) {
+      seedAll();
+      runs.push(await run(emu, dir, opts, m, Math.round((m / opts.cycleMinutes) * opts.periods)));
+    }
     return runs;
   } finally {
     await emu.close();

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       report.cloudflare = results;
     }
     if (want('reads')) {
-      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: 30, steadyCycles: 12 };
+      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: [30, 90], periods: 1 };
       const runs = await benchReads({ ...o, redis });
       printReads(runs, o);
       report.reads = { ...o, runs };

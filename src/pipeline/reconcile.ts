@@ -52,7 +52,9 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
 
   let plan, api, now, listed, list;
   try {
-    ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true, dryRun }));
+        // Writes a person reviewed (a saved plan, an approval) are checked against the zone as it is, not as cached.
+    const full = dryRun ? undefined : job.data.expect ? `applying saved plan ${job.data.expect.planId}` : job.data.reason === 'approve' ? 'applying an approved plan' : undefined;
+    ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true, dryRun, full }));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
       // The shared budget had no slot: no 429 was met, so no pause is recorded; the walk resumes from its progress.
@@ -304,11 +306,11 @@ export async function buildPlan(
   ctx: PlanReader,
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
-  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean },
+  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean; full?: string | undefined },
 ): Promise<{ plan: Plan; api: string; now: number; listed: number; list: ListSource }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const registry = await ctx.state.getRegistry(zone.id);
-  const { mappings: current, unparsed, source } = await readZoneList(ctx, zone.id, registry, { signal: opts.signal, dryRun: !opts.cache || opts.dryRun === true });
+  const { mappings: current, unparsed, source } = await readZoneList(ctx, zone.id, registry, { signal: opts.signal, dryRun: !opts.cache || opts.dryRun === true, full: opts.full });
   const now = Date.now();
   const tombstones = await ctx.state.getTombstones(zone.id);
   // A dry run (cache: false) plans under the recovery rule too, but settles nothing.

@@ -32,9 +32,12 @@ function spread(zoneId: string): number {
   return h / 2 ** 32;
 }
 
-/** The first drift check of a newly cached zone: after between half and all of the period, fixed by the zone id. */
+/**
+ * The first drift check of a newly cached zone: anywhere in the period (at least a twentieth of it),
+ * fixed by the zone id, so that zones cached in the same cycle fall due spread over the cycles of a period.
+ */
 export function firstCheckAt(zoneId: string, readAt: number, every: number): number {
-  return readAt + Math.round(every * (0.5 + 0.5 * spread(zoneId)));
+  return readAt + Math.round(every * (0.05 + 0.95 * spread(zoneId)));
 }
 
 /**
@@ -63,16 +66,21 @@ export async function fullReadReason(
 }
 
 /**
- * The zone's list for planning: from the cache while it can stand for the zone, else read from Cloudflare
- * in full (and, unless `dryRun`, kept). A walk stopped by a 429 resumes where it stopped; a dry run
+ * The zone's list for planning: from the cache while it can stand for the zone, else (or when `full` says
+ * why it must be read) read from Cloudflare in full and, unless `dryRun`, kept. A walk stopped by a 429 resumes where it stopped; a dry run
  * neither resumes nor keeps anything, so it changes nothing a real run does.
  */
-export async function readZoneList(ctx: Ctx, zoneId: string, registry: ReadonlyMap<string, RegistryEntry>, opts: { signal?: AbortSignal | undefined; dryRun: boolean }): Promise<ZoneList> {
+export async function readZoneList(
+  ctx: Ctx,
+  zoneId: string,
+  registry: ReadonlyMap<string, RegistryEntry>,
+  opts: { signal?: AbortSignal | undefined; dryRun: boolean; full?: string | undefined },
+): Promise<ZoneList> {
   const cache = listCache(ctx);
   const epoch = ctx.epoch.remembered?.id ?? null;
   const now = Date.now();
   const cached = await cache.get(zoneId);
-  const why = await fullReadReason(ctx, zoneId, cached, registry, now);
+  const why = opts.full ?? (await fullReadReason(ctx, zoneId, cached, registry, now));
   if (why === null && cached) return { mappings: cached.mappings, unparsed: cached.unparsed, source: { from: 'cache', readAt: cached.readAt } };
 
   const resume = opts.dryRun ? undefined : await cache.getProgress(zoneId, epoch);
@@ -89,8 +97,8 @@ export async function readZoneList(ctx: Ctx, zoneId: string, registry: ReadonlyM
     await cache.clearProgress(zoneId);
     const every = ctx.config.cloudflare.driftCheckEveryMs;
     // Zones cached together (the first cycle, or after a loss) would all fall due in the same cycle and
-    // spend a whole window's budget at once: the first drift check of a zone comes after between half
-    // and all of the period, fixed by its id, and every later one a full period after the one before.
+    // spend a whole window's budget at once: the first drift check of a zone comes somewhere in the
+    // period, fixed by its id, and every later one a full period after the one before.
     const first = !cached || cached.epoch !== epoch;
     if (every > 0) await cache.putRead(zoneId, epoch, readAt, first ? firstCheckAt(zoneId, readAt, every) : readAt + every, list);
   }
