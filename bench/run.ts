@@ -7,6 +7,7 @@ import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
 import { benchCycle } from './cycle.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 import { benchEvents } from './events.ts';
+import { benchReads, printReads } from './reads.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -57,6 +58,12 @@ async function main(): Promise<void> {
       for (const n of c.noChange) console.log(row(`  ${n.zones} zone(s) × ${n.perZone.toLocaleString('en')}`, [fmtMs(n.cpuMs), fmtMs(n.cpuMsPerZone), fmtMs(n.wallMs), n.redisCommands, n.redisCommandsPerZone, n.cloudflareRequests]));
       for (const ch of c.change) console.log(`  change → applied on ${ch.api} (resync of a converged zone, 1 changed origin, ${ch.changes} times): p50 ${fmtMs(ch.p50Ms)}, p90 ${fmtMs(ch.p90Ms)}, p99 ${fmtMs(ch.p99Ms)}, max ${fmtMs(ch.maxMs)}`);
       report.cycle = c;
+    }
+    if (want('reads')) {
+      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: [30, 90], periods: 1 };
+      const runs = await benchReads({ ...o, redis });
+      printReads(runs, o);
+      report.reads = { ...o, runs };
     }
     if (want('discovery')) {
       const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });

@@ -28,11 +28,18 @@ function counts<T>(list: readonly T[], key: (t: T) => string): string {
 }
 
 /** The plan, for a human: what changes, what is left out and why, the budget, the guard. */
+/** Where the plan's list came from, and how old the full read behind it is. */
+function listLine(list: NonNullable<StoredPlan['list']>, at: number): string {
+  const age = formatDuration(Math.max(0, at - list.readAt));
+  return list.from === 'cache' ? `from the list cache (last full read ${age} before the plan)` : `read from Cloudflare${list.why ? ` (${list.why})` : ''}`;
+}
+
 export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: number } = {}): string {
   const limit = opts.limit ?? 20;
   const out: string[] = [];
   out.push(`zone ${zoneLabel(config, plan.zoneId)}: plan ${plan.id} (${plan.status}${plan.statusReason ? `: ${plan.statusReason}` : ''})`);
   out.push(`  ${planSummary(plan)}`);
+  if (plan.list) out.push(`  list: ${listLine(plan.list, plan.createdAt)}`);
   const kinds = counts(plan.upserts, (u) => u.kind);
   out.push(`  changes: ${kinds || 'no upserts'}${plan.deletes.length ? `, delete ${plan.deletes.length}` : ''}`);
   const show = <T>(title: string, list: readonly T[], fmt: (t: T) => string) => {

@@ -2,18 +2,21 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import { CloudflareApiError } from '../cloudflare/errors.ts';
 import { MAX_BATCH } from '../cloudflare/limits.ts';
-import type { SupportedRegions } from '../cloudflare/types.ts';
+import type { Mapping, SupportedRegions } from '../cloudflare/types.ts';
 import { isVendor, type Vendor } from '../model/index.ts';
 import { planZone } from '../reconcile/plan.ts';
 import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
 import { checkEpoch } from './bootstrap.ts';
+import { BudgetHold } from './cloudflare-budget.ts';
 import { pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
 import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
+import { listCache, readZoneList, type ListSource } from './zone-list.ts';
+import type { KnownWrites } from '../state/list-cache.ts';
 
 const SUPPORTED_REGIONS_TTL = 3600;
 
@@ -46,11 +49,15 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
   // Before anything is read as ownership: an empty registry after a loss must not look like a fresh zone.
   await checkEpoch(ctx);
 
-  let plan, api, now, listed;
+  let plan, api, now, listed, list;
   try {
-    ({ plan, api, now, listed } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true }));
+        // Writes a person reviewed (a saved plan, an approval) are checked against the zone as it is, not as cached.
+    const full = dryRun ? undefined : job.data.expect ? `applying saved plan ${job.data.expect.planId}` : job.data.reason === 'approve' ? 'applying an approved plan' : undefined;
+    ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true, dryRun, full }));
   } catch (err) {
     if (err instanceof CloudflareApiError) {
+      // The shared budget had no slot: no 429 was met, so no pause is recorded; the walk resumes from its progress.
+      if (err instanceof BudgetHold) throw await handBack(job, token, err.retryAfterMs ?? 1_000);
       if (err.outcome === 'rate_limited') {
         const ms = err.retryAfterMs ?? 60_000;
         await pauseCloudflare(ctx, ms, 'rate limited while listing mappings');
@@ -101,12 +108,12 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
       statusReason = `${plan.guard.reason}; run \`origin-region-sync approve ${id}\` or sync --force`;
     }
   }
-  const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}), ...(job.data.cause ? { cause: job.data.cause } : {}) };
+  const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, list, updatedAt: now, ...(statusReason ? { statusReason } : {}), ...(job.data.cause ? { cause: job.data.cause } : {}) };
   await ctx.state.savePlan(stored);
   if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
     await ctx.state.replaceTombstones(zoneId, plan.tombstones);
-    await ctx.state.setZoneStatus(zoneId, { ...planFigures(plan, stored, api), ...inZone(plan, listed) });
+    await ctx.state.setZoneStatus(zoneId, { ...planFigures(plan, stored, api), ...inZone(plan, listed), listFrom: list.from, listReadAt: list.readAt });
     for (const d of plan.drift) ctx.metrics.drift.inc({ zone: zoneId, action: d.action });
     if (plan.drift.length > 0) log.warn({ drift: plan.drift.slice(0, 20), count: plan.drift.length }, 'managed mappings were changed by someone else');
   }
@@ -148,7 +155,11 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
     return { ...base, planId: id, status };
   }
 
-  const outcome = await applyPlan(ctx, job, token, id, zone, plan);
+  // Until the results are laid over it, the cached list cannot stand for the zone: a crash in between leaves it stale.
+  const writing = `plan ${id} was being applied`;
+  await listCache(ctx).markStale(zoneId, writing);
+  const { outcome, known } = await applyPlan(ctx, job, token, id, zone, plan);
+  await listCache(ctx).applyWrites(zoneId, known, writing);
   const finalStatus: PlanStatus = outcome.failed.length === 0 && outcome.batchErrors.length === 0 ? 'applied' : outcome.upserted + outcome.deleted > 0 ? 'partial' : 'failed';
   await ctx.state.updatePlan(id, { status: finalStatus, result: outcome });
   // Applied, the zone holds what the plan said; partly applied, the figures before it stay until the next
@@ -173,11 +184,12 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
   };
 }
 
-async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: string | undefined, planId: string, zone: ZoneSettings, plan: Plan): Promise<ApplyOutcome> {
+async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: string | undefined, planId: string, zone: ZoneSettings, plan: Plan): Promise<{ outcome: ApplyOutcome; known: KnownWrites }> {
   const deleteBatches = chunk(plan.deletes.map((d) => ({ ip: d.ip })), MAX_BATCH);
   const upsertBatches = chunk(plan.upserts.map((u) => ({ ip: u.ip, vendor: u.vendor, region: u.region, scope: u.scope })), MAX_BATCH);
   const of = deleteBatches.length + upsertBatches.length;
   const results: BatchResult[] = [];
+  const known: KnownWrites = { upserted: [], deleted: [] };
   let n = 0;
   // Deletes first: they free the room the creates need, so no write ever meets the 3,500 cap.
   for (const phase of [deleteBatches.map((items) => ({ kind: 'delete' as const, items })), upsertBatches.map((items) => ({ kind: 'upsert' as const, items }))]) {
@@ -200,10 +212,11 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
     for (let i = n - phase.length; i < n; i++) {
       const r = recorded.get(i) ?? { batch: i, kind: phase[0]!.kind, sent: 0, succeeded: 0, failed: [], error: 'batch job ended without a result' };
       results.push(r);
+      settle(known, r, phase[i - (n - phase.length)]!, planId);
       ctx.events.emit('batch', { zoneId: zone.id, planId, batch: i, of, kind: r.kind, sent: r.sent, succeeded: r.succeeded, failed: r.failed.length + (r.error ? r.sent || 1 : 0) });
     }
   }
-  return {
+  const outcome = {
     upserted: sum(results.filter((r) => r.kind === 'upsert').map((r) => r.succeeded)),
     deleted: sum(results.filter((r) => r.kind === 'delete').map((r) => r.succeeded)),
     failed: results.flatMap((r) => r.failed),
@@ -211,6 +224,25 @@ async function applyPlan(ctx: PipelineContext, job: Job<ReconcileJob>, token: st
     requests: results.filter((r) => r.sent > 0 && !r.superseded).length,
     finishedAt: Date.now(),
   };
+  return { outcome, known };
+}
+
+/**
+ * What one batch did to the zone, as its result says: items not refused landed. A batch that ended
+ * without a per-item answer (an error after retries, a lost job) may have landed in part: unknown.
+ */
+function settle(known: KnownWrites, r: BatchResult, batch: { kind: 'upsert' | 'delete'; items: Array<{ ip: string; vendor?: string; region?: string }> }, planId: string): void {
+  if (r.superseded) return;
+  if (r.error !== undefined) {
+    known.unknown ??= `batch ${r.batch} of plan ${planId} ended without a known outcome (${r.error})`;
+    return;
+  }
+  const refused = new Set(r.failed.map((f) => f.ip));
+  for (const item of batch.items) {
+    if (refused.has(item.ip)) continue;
+    if (batch.kind === 'delete') known.deleted.push(item.ip);
+    else known.upserted.push({ ip: item.ip, vendor: item.vendor as Mapping['vendor'], region: item.region! });
+  }
 }
 
 /** Marks an older plan that never finished (held, or interrupted while applying) as superseded. */
@@ -265,19 +297,20 @@ export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>,
 }
 
 /**
- * Reads Cloudflare's list (and supported_regions), the registry and the tombstones, and plans the zone
- * with the pure planner. Sends no write; with `cache: false` it stores nothing at all (a dry run).
+ * Reads Cloudflare's list (or the list cache; see zone-list.ts) and supported_regions, the registry and the
+ * tombstones, and plans the zone with the pure planner. Sends no write; with `cache: false` it stores
+ * nothing at all (a dry run without queues); `dryRun` keeps the list cache as it was.
  */
 export async function buildPlan(
   ctx: PlanReader,
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
-  opts: { signal?: AbortSignal | undefined; cache: boolean },
-): Promise<{ plan: Plan; api: string; now: number; listed: number }> {
+  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean; full?: string | undefined },
+): Promise<{ plan: Plan; api: string; now: number; listed: number; list: ListSource }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
-  const { mappings: current, unparsed } = await ctx.cloudflare.listAll(zone.id, opts.signal);
-  const now = Date.now();
   const registry = await ctx.state.getRegistry(zone.id);
+  const { mappings: current, unparsed, source } = await readZoneList(ctx, zone.id, registry, { signal: opts.signal, dryRun: !opts.cache || opts.dryRun === true, full: opts.full });
+  const now = Date.now();
   const tombstones = await ctx.state.getTombstones(zone.id);
   // A dry run (cache: false) plans under the recovery rule too, but settles nothing.
   const plan = await planWithRecovery(ctx, zone.id, !opts.cache, registry.size, (recovery) =>
@@ -295,7 +328,7 @@ export async function buildPlan(
       ...(recovery ? { recovery } : {}),
     }),
   );
-  return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length };
+  return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length, list: source };
 }
 
 /**

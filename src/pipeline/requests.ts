@@ -2,8 +2,10 @@ import type { ZoneSettings } from '../reconcile/types.ts';
 import { enqueueReconcile, zoneConnectors } from './cycle.ts';
 import type { Trigger } from './jobs.ts';
 import type { Runtime } from './runtime.ts';
+import { listCache } from './zone-list.ts';
 
-export type ResyncRequest = { zone?: string; scope?: string; reason: Trigger };
+/** `full`: read the zones' lists from Cloudflare in full instead of from the list cache (`resync --full`). */
+export type ResyncRequest = { zone?: string; scope?: string; full?: boolean; reason: Trigger };
 
 /**
  * An on-demand resync (CLI, HTTP API): a cycle for one zone (or all), optionally rediscovering one scope
@@ -21,6 +23,11 @@ export async function requestResync(rt: Runtime, req: ResyncRequest): Promise<{ 
   if (req.scope !== undefined) {
     const refused = await unknownScope(rt, req.scope, zone);
     if (refused) return { ok: false, error: refused };
+  }
+  // Asked for before the cycle is queued: whichever reconcile of the zone runs next reads in full.
+  if (req.full) {
+    const cache = listCache(rt.ctx);
+    for (const z of zones ?? config.zones.map((x) => x.id)) await cache.requestFull(z, `full read asked for (${req.reason} --full)`);
   }
   const job = await rt.enqueueCycle({ reason: req.reason, ...(zones ? { zones } : {}), ...(req.scope ? { scopes: [req.scope] } : {}) });
   return { ok: true, jobId: job.id!, zones: zones ?? config.zones.map((z) => z.id) };

@@ -22,6 +22,8 @@ export interface StoredPlan extends Plan {
   updatedAt: number;
   /** The cloud event that caused the plan's cycle, if one did. */
   cause?: EventCause;
+  /** Where the zone's list came from: Cloudflare, or the list cache (see src/pipeline/zone-list.ts). */
+  list?: { from: 'cloudflare' | 'cache'; readAt: number; why?: string };
 }
 
 export interface EventSourceReport {
@@ -75,6 +77,9 @@ export interface ZoneStatus {
   api?: string;
   /** The held plan's own figures, as JSON (the fields above are what is in the zone). */
   pending?: string;
+  /** Where the last plan's list came from, and when the full read behind it started. */
+  listFrom?: 'cloudflare' | 'cache';
+  listReadAt?: number;
 }
 
 export interface ScanSummary {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListFault, WriteFault } from '../../src/emulators/cloudflare/index.ts';
+import { listCache } from '../../src/pipeline/zone-list.ts';
 import { collectStatus } from '../../src/server/status.ts';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
@@ -37,6 +38,9 @@ describe('pipeline: a list answer that is not clearly a list', () => {
     expect((await registry()).size).toBe(300);
     expect((await tombstones()).size).toBe(50);
 
+    // The list must be read for the fault to matter (the cache would answer otherwise); a read that fails
+    // leaves the request for a full read standing, so the good cycle below reads in full too.
+    await listCache(h.rt.ctx).requestFull(ZONE, 'test: read the list');
     h.emu.setFaults({ listFault });
     h.emu.clearStats();
     const bad = await h.once();
@@ -55,6 +59,7 @@ describe('pipeline: a list answer that is not clearly a list', () => {
 
     h.emu.setFaults({ listFault: 'off' });
     const good = await h.once();
+    expect(good.zones[0]!.plan!.list?.from).toBe('cloudflare');
     expect(good.zones[0]!.result.status).toBe('applied');
     expect(good.zones[0]!.plan!.deletes).toHaveLength(50);
     expect(held().sort()).toEqual(origins(250).map((o) => o.ip).sort());

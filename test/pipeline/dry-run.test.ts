@@ -31,6 +31,7 @@ async function plan(harness: Harness): Promise<OnceResult> {
 async function planChangesNothing(harness: Harness): Promise<StoredPlan> {
   await settle(harness.rt.redis, harness.prefix);
   const before = await dumpPrefix(harness.rt.redis, harness.prefix);
+  const readsBefore = harness.reads();
   const r = await plan(harness);
   expect(r.zones[0]!.result.status).toBe('dry-run');
   const stored = r.zones[0]!.plan!;
@@ -39,6 +40,11 @@ async function planChangesNothing(harness: Harness): Promise<StoredPlan> {
   const planKey = `${harness.prefix}:state:plan:${stored.id}`;
   // The plan, and the pointer to the zone's newest dry run (only `recover` reads it); both expire in an hour.
   const pointer = `${harness.prefix}:state:zone:${stored.zoneId}:dry-run`;
+  // The dry run's reads spend the one Cloudflare budget like any other request: the limiter counts them.
+  const limiter = `${harness.prefix}:apply:limiter`;
+  expect(Number(after[limiter] ?? 0) - Number(before[limiter] ?? 0)).toBe(harness.reads() - readsBefore);
+  delete after[limiter];
+  delete before[limiter];
   const added = Object.keys(after).filter((k) => !(k in before) || (k === pointer && before[k] !== after[k]));
   expect(added.sort()).toEqual([planKey, pointer].sort());
   expect(after[pointer]).toBe(stored.id);
