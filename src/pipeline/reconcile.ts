@@ -14,6 +14,7 @@ import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { planInputsDigest } from './quiet.ts';
 import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
 import { listCache, readZoneList, type ListSource } from './zone-list.ts';
 import type { KnownWrites } from '../state/list-cache.ts';
@@ -49,9 +50,23 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
   // Before anything is read as ownership: an empty registry after a loss must not look like a fresh zone.
   await checkEpoch(ctx);
 
+  // Nothing the plan is made from changed since a plan that had nothing to do: the zone is as wanted, and
+  // planning it again (thousands of origins parsed and compared) would only say so again.
+  const reviewed = !!job.data.expect || job.data.reason === 'approve';
+  const inputs = dryRun || reviewed ? null : await planInputsDigest(ctx, zone, Date.now());
+  if (inputs !== null) {
+    const last = await ctx.state.getZoneStatus(zoneId);
+    if (last.planInputs === inputs && last.lastStatus === 'noop' && last.lastPlanId) {
+      await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: Date.now() });
+      await ctx.state.keepNoopPlan(last.lastPlanId);
+      log.debug({ plan: last.lastPlanId }, 'nothing changed since the last plan: nothing to do');
+      return { ...base, planId: last.lastPlanId, status: 'noop', statusReason: `nothing changed since plan ${last.lastPlanId}` };
+    }
+  }
+
   let plan, api, now, listed, list;
   try {
-        // Writes a person reviewed (a saved plan, an approval) are checked against the zone as it is, not as cached.
+    // Writes a person reviewed (a saved plan, an approval) are checked against the zone as it is, not as cached.
     const full = dryRun ? undefined : job.data.expect ? `applying saved plan ${job.data.expect.planId}` : job.data.reason === 'approve' ? 'applying an approved plan' : undefined;
     ({ plan, api, now, listed, list } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone), { signal, cache: true, dryRun, full }));
   } catch (err) {
@@ -150,7 +165,10 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
   if (previous && previous !== id) await supersede(ctx, previous, id, 'applying');
   await rememberAndForget(ctx, zoneId, id, plan, now);
   if (status === 'noop') {
-    await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop', ...afterPlan(plan) });
+    // Remembered only when the inputs did not move while the plan was made: the digest must be of what it saw.
+    const settled = inputs !== null && (await planInputsDigest(ctx, zone, Date.now())) === inputs;
+    await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: now, lastStatus: 'noop', ...afterPlan(plan), ...(settled ? { planInputs: inputs } : {}) });
+    if (!settled) await ctx.state.clearZoneStatus(zoneId, 'planInputs');
     await afterRecoveryPlan(ctx, zoneId, plan, status);
     return { ...base, planId: id, status };
   }

@@ -80,6 +80,8 @@ export interface ZoneStatus {
   /** Where the last plan's list came from, and when the full read behind it started. */
   listFrom?: 'cloudflare' | 'cache';
   listReadAt?: number;
+  /** The digest of what the last no-op plan was made from (see pipeline/quiet.ts): equal inputs, nothing to plan. */
+  planInputs?: string;
 }
 
 export interface ScanSummary {
@@ -231,6 +233,23 @@ export class StateStore {
     });
   }
 
+  /**
+   * What each scope's snapshot says for planning, without parsing its origins: the latest scan (its time
+   * apart) and the digest of the last complete snapshot. Equal fingerprints mean equal scope views, bar
+   * the scan times (see pipeline/quiet.ts).
+   */
+  async getScanFingerprints(scopeIds: readonly string[]): Promise<Array<{ scope: string; scannedAt: number; scan: string; completeDigest: string | null }>> {
+    if (scopeIds.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of scopeIds) pipe.hmget(this.k('snap', id), 'scan', 'completeDigest');
+    const rows = (await pipe.exec()) ?? [];
+    return scopeIds.map((scope, i) => {
+      const [scanJson, completeDigest] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      const { at, ...rest } = scanJson ? (JSON.parse(scanJson) as StoredScan) : { at: 0 };
+      return { scope, scannedAt: at, scan: JSON.stringify(rest), completeDigest };
+    });
+  }
+
   /** Latest scan of each scope, without its origins: what status pages and metrics need, cheaply. */
   async getScanSummaries(scopeIds: readonly string[]): Promise<ScanSummary[]> {
     if (scopeIds.length === 0) return [];
@@ -287,6 +306,10 @@ export class StateStore {
     return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as Tombstone]));
   }
 
+  async countTombstones(zoneId: string): Promise<number> {
+    return this.redis.hlen(this.k('tombstones', zoneId));
+  }
+
   async replaceTombstones(zoneId: string, tombstones: Record<string, Tombstone>): Promise<void> {
     const key = this.k('tombstones', zoneId);
     const flat = Object.entries(tombstones).flatMap(([ip, t]) => [ip, JSON.stringify(t)]);
@@ -325,6 +348,11 @@ export class StateStore {
     if (!listed || !dry) return listed ?? dry;
     const [a, b] = await Promise.all([this.getPlan(listed), this.getPlan(dry)]);
     return (b?.createdAt ?? 0) > (a?.createdAt ?? 0) ? dry : listed;
+  }
+
+  /** A no-op plan that still describes the zone (nothing changed since it was made) is kept while it does. */
+  async keepNoopPlan(id: string): Promise<void> {
+    await this.redis.expire(this.k('plan', id), 3600);
   }
 
   async getPlan(id: string): Promise<StoredPlan | null> {
@@ -424,6 +452,11 @@ export class StateStore {
   async getCached<T>(name: string): Promise<T | null> {
     const v = await this.redis.get(this.k('cache', name));
     return v ? (JSON.parse(v) as T) : null;
+  }
+
+  /** A cached value as stored (JSON text), for comparing without parsing. */
+  async getCachedText(name: string): Promise<string | null> {
+    return this.redis.get(this.k('cache', name));
   }
 
   async setCached(name: string, value: unknown, ttlSeconds: number): Promise<void> {
