@@ -8,8 +8,9 @@ import type { CurrentMapping, Delete, Plan, Upsert } from './types.ts';
 export interface Candidates {
   /** Desired origins the zone holds. */
   held: Held[];
-  /** Desired origins new to the zone (created, or recreated when in `recreate`). */
-  fresh: Iterable<DesiredOrigin>;
+  /** Every desired origin: those not `decided` by an earlier step are new to the zone (created, or recreated when in `recreate`). */
+  desired: ReadonlyMap<string, DesiredOrigin>;
+  decided: ReadonlySet<string>;
   recreate: ReadonlySet<string>;
 }
 
@@ -65,7 +66,7 @@ export function fitBudget(
     if (h.evictable) bucket(h.d.rank).held.push(h);
     else fit(h);
   }
-  for (const d of c.fresh) bucket(d.rank).fresh.push(d);
+  for (const [ip, d] of c.desired) if (!c.decided.has(ip)) bucket(d.rank).fresh.push(d);
 
   let left = Math.max(0, room.slots - out.fitted);
   for (const rank of [...ranks.keys()].sort((a, b) => a - b)) {

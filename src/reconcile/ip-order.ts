@@ -40,6 +40,52 @@ export function sortByIp<T>(items: readonly T[], ip: (t: T) => string): T[] {
   return keyed.map((k) => k.item);
 }
 
+/** Each decimal part 0–255 by where its digits fall in string order ("1" < "10" < "100" < "101" < … < "2"). */
+const PART_RANK = (() => {
+  const parts = Array.from({ length: 256 }, (_, i) => String(i)).sort();
+  const rank = new Uint8Array(256);
+  parts.forEach((p, r) => (rank[Number(p)] = r));
+  return rank;
+})();
+
+/**
+ * The indexes of distinct addresses in the order `Array.prototype.sort` gives their strings, where a
+ * comparison sort of a million strings costs seconds. Dotted quads compare part by part as strings ('.'
+ * and the end sort below every digit), so each one has a 32-bit key of its parts' ranks in string
+ * order, packed with its index into a double and sorted natively; anything else is sorted as a string
+ * and merged in.
+ */
+export function lexicographicOrder(strs: readonly string[]): number[] {
+  const n = strs.length;
+  if (n >= 2 ** 21) return strs.map((_, i) => i).sort((a, b) => cmp(strs[a]!, strs[b]!) || a - b);
+  const packed: number[] = [];
+  const other: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = dottedQuadLexKey(strs[i]!);
+    if (k >= 0) packed.push(k * 2 ** 21 + i);
+    else other.push(i);
+  }
+  const quads = Float64Array.from(packed).sort();
+  other.sort((a, b) => cmp(strs[a]!, strs[b]!) || a - b);
+  const out: number[] = new Array<number>(n);
+  let q = 0;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const nextQuad = q < quads.length ? quads[q]! % 2 ** 21 : -1;
+    if (nextQuad >= 0 && (o >= other.length || cmp(strs[nextQuad]!, strs[other[o]!]!) <= 0)) {
+      out[i] = nextQuad;
+      q++;
+    } else out[i] = other[o++]!;
+  }
+  return out;
+}
+
+function dottedQuadLexKey(s: string): number {
+  const v = dottedQuad(s);
+  if (v < 0) return -1;
+  return PART_RANK[v >>> 24]! * 2 ** 24 + PART_RANK[(v >>> 16) & 255]! * 2 ** 16 + PART_RANK[(v >>> 8) & 255]! * 2 ** 8 + PART_RANK[v & 255]!;
+}
+
 /**
  * The value of a canonical dotted quad (four decimal parts 0–255, no leading zeros: the only spelling
  * canonicalIp gives IPv4), or -1 for anything else.

@@ -2,7 +2,7 @@ import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
 import { fitBudget } from './budget.ts';
 import { classify, readZone } from './classify.ts';
 import { buildDesired, type DesiredOrigin } from './desired.ts';
-import { basisDigest, changeDigest, zoneBasis } from './digest.ts';
+import { basisDigestByIp, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
 import { sortByIp, cmp } from './ip-order.ts';
 import { policyOnDeletes, policyOnHeld } from './policy.ts';
@@ -47,7 +47,7 @@ export function planZone(input: PlanInput): Plan {
   for (const m of current.values()) if (!owned(m.ip) && !classified.adoptable.has(m.ip)) unmanaged++;
   const available = Math.max(0, cap - unmanaged - zone.reserve);
   const fitted = fitBudget(
-    { held: classified.held, fresh: fresh(desired, classified.decided), recreate: classified.recreate },
+    { held: classified.held, desired, decided: classified.decided, recreate: classified.recreate },
     { slots: Math.max(0, available - staying), available },
     current,
     !!input.recovery?.freezeDeletes,
@@ -100,7 +100,7 @@ export function planZone(input: PlanInput): Plan {
     forget: sortByIp(forget, (ip) => ip),
     tombstones: misses.tombstones,
     digest: changeDigest(upserts, deletes),
-    basis: { zone: zoneBasis(input.current, input.unparsed), desired: basisDigest(origins(desired)) },
+    basis: { zone: zoneBasis(input.current, input.unparsed), desired: desiredBasis(desired) },
     scopes: input.scopes
       .map((s) => ({ scope: s.scope, status: s.status, scannedAt: s.scannedAt, origins: s.origins.length, ...(s.error ? { error: s.error } : {}) }))
       .sort((a, b) => cmp(a.scope, b.scope)),
@@ -108,11 +108,8 @@ export function planZone(input: PlanInput): Plan {
   };
 }
 
-/** Desired origins no step decided on: new to the zone. */
-function* fresh(desired: ReadonlyMap<string, DesiredOrigin>, decided: ReadonlySet<string>): Iterable<DesiredOrigin> {
-  for (const [ip, d] of desired) if (!decided.has(ip)) yield d;
-}
-
-function* origins(desired: ReadonlyMap<string, DesiredOrigin>) {
-  for (const d of desired.values()) yield d.origin;
+function desiredBasis(desired: ReadonlyMap<string, DesiredOrigin>): string {
+  const origins = [];
+  for (const d of desired.values()) origins.push(d.origin);
+  return basisDigestByIp(origins);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Skipped, Vendor } from '../../src/model/index.ts';
-import { planZone, type CurrentMapping, type PlanInput, type RegistryEntry, type ScopeView } from '../../src/reconcile/index.ts';
+import { planZone, type CurrentMapping, type PlanInput, type RegistryEntry, type ScopeView, type Selector } from '../../src/reconcile/index.ts';
 import { origin, zone } from '../helpers/plan-fixtures.ts';
 import { legacyPlanZone } from './legacy/plan.ts';
 
@@ -32,7 +32,7 @@ const state = fc
     reserve: fc.integer({ min: 0, max: 4 }),
     deleteAfterMissedScans: fc.integer({ min: 1, max: 3 }),
     deleteGrace: fc.constantFrom(0, 0, 500),
-    priority: fc.constantFrom([], [{ tags: { tier: 'gold' } }], [{ regions: ['eu-*'] }, { vendors: ['gcp' as Vendor] }]),
+    priority: fc.constantFrom<Selector[]>([], [{ tags: { tier: 'gold' } }], [{ regions: ['eu-*'] }, { vendors: ['gcp'] }]),
     scopes: fc.tuple(
       ...SCOPES.map((scope) =>
         fc.record({
