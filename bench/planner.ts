@@ -180,7 +180,7 @@ async function child(n: number): Promise<void> {
     allCpuMs: Math.round((cpuAll.user + cpuAll.system) / 1000),
     upserts: plan.upserts.length,
     deletes: plan.deletes.length,
-    skipped: plan.counts.skipped,
+    skipped: plan.totals.skipped,
     overflow: plan.budget.overflow,
   };
   console.log(JSON.stringify(figures));

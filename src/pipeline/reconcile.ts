@@ -4,7 +4,7 @@ import { CloudflareApiError } from '../cloudflare/errors.ts';
 import { MAX_BATCH } from '../cloudflare/limits.ts';
 import type { SupportedRegions } from '../cloudflare/types.ts';
 import { isVendor, type Vendor } from '../model/index.ts';
-import { planZone } from '../reconcile/plan.ts';
+import { PLAN_SAMPLE, planZone } from '../reconcile/plan.ts';
 import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
 import { checkEpoch } from './bootstrap.ts';
@@ -118,8 +118,8 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
       status,
       upserts: plan.upserts.length,
       deletes: plan.deletes.length,
-      skipped: plan.skipped.length,
-      overflow: plan.overflow.length,
+      skipped: plan.totals.skipped,
+      overflow: plan.totals.overflow,
       budgetLeft: plan.budget.left,
       guard: plan.guard.reason,
       ...(plan.recovery ? { reowned: plan.recovery.reowned, possiblyOurs: plan.recovery.possiblyOurs.length, frozenDeletes: plan.recovery.frozenDeletes } : {}),
@@ -229,8 +229,7 @@ async function rememberAndForget(ctx: PipelineContext, zoneId: string, planId: s
 }
 
 function planFigures(plan: Plan, stored: StoredPlan, api: string) {
-  const counts: Record<string, number> = {};
-  for (const s of plan.skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  const counts = plan.totals.skippedByReason;
   return {
     lastPlanId: stored.id,
     lastPlanAt: stored.createdAt,
@@ -268,12 +267,14 @@ export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>,
 /**
  * Reads Cloudflare's list (and supported_regions), the registry and the tombstones, and plans the zone
  * with the pure planner. Sends no write; with `cache: false` it stores nothing at all (a dry run).
+ * Skipped and overflow entries are listed as the stored plan keeps them (the first PLAN_SAMPLE), or
+ * every one with `all` (`plan --json --all`).
  */
 export async function buildPlan(
   ctx: PlanReader,
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
-  opts: { signal?: AbortSignal | undefined; cache: boolean },
+  opts: { signal?: AbortSignal | undefined; cache: boolean; all?: boolean },
 ): Promise<{ plan: Plan; api: string; now: number; listed: number }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const { mappings: current, unparsed } = await ctx.cloudflare.listAll(zone.id, opts.signal);
@@ -294,6 +295,7 @@ export async function buildPlan(
       tombstones,
       ...(supported ? { supportedRegions: supported } : {}),
       ...(recovery ? { recovery } : {}),
+      ...(opts.all ? {} : { sample: PLAN_SAMPLE }),
     }),
   );
   return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length };

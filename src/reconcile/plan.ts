@@ -81,7 +81,7 @@ export function planZone(input: PlanInput): Plan {
     skipped: skipped.list(),
     drift: sortByIp(classified.drift, (d) => d.ip),
     overflow: fitted.overflow.list(),
-    counts: { skipped: skipped.total, skippedByReason: skipped.byReason, overflow: overflowTotal },
+    totals: { skipped: skipped.total, skippedByReason: skipped.byReason, overflow: overflowTotal },
     budget: {
       cap,
       unmanaged,

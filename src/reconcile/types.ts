@@ -150,7 +150,7 @@ export interface PlanSkip {
   scope?: string;
 }
 
-export interface PlanCounts {
+export interface PlanTotals {
   skipped: number;
   skippedByReason: Partial<Record<PlanSkipReason, number>>;
   overflow: number;
@@ -202,7 +202,7 @@ export interface Plan {
    * How many entries `skipped` and `overflow` have in all: the lists may hold only the first of them (a
    * sample, see PlanInput.sample). Plans stored before this field existed listed every entry.
    */
-  counts: PlanCounts;
+  totals: PlanTotals;
   budget: Budget;
   guard: GuardVerdict;
   /** Registry entries to write without a request: adopting an identical unowned mapping, refreshing our own. */

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import type { Origin, Skipped } from '../model/index.ts';
+import { samplePlan, withTotals } from '../reconcile/sample.ts';
 import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
 import type { EventCause } from '../pipeline/jobs.ts';
 
@@ -272,10 +273,12 @@ export class StateStore {
 
   /**
    * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
-   * superseded by the next, an hour. A big zone's plan is hundreds of kB. A dry run's plan is kept an
-   * hour for reading back by id, and stays out of the zone's list of plans: it is never the zone's plan.
+   * superseded by the next, an hour. A dry run's plan is kept an hour for reading back by id, and stays
+   * out of the zone's list of plans: it is never the zone's plan. Skipped and overflow entries are kept
+   * as a sample with totals (samplePlan): a zone with a million desired origins stores kilobytes.
    */
-  async savePlan(plan: StoredPlan): Promise<void> {
+  async savePlan(full: StoredPlan): Promise<void> {
+    const plan = samplePlan(full);
     if (plan.status === 'dry-run') {
       // Never listed as the zone's plan; only `recover` looks for the newest one (a review after a state loss).
       await this.redis.multi().set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600).set(this.k('zone', plan.zoneId, 'dry-run'), plan.id, 'EX', 3600).exec();
@@ -302,7 +305,7 @@ export class StateStore {
 
   async getPlan(id: string): Promise<StoredPlan | null> {
     const v = await this.redis.get(this.k('plan', id));
-    return v ? (JSON.parse(v) as StoredPlan) : null;
+    return v ? withTotals(JSON.parse(v) as StoredPlan) : null;
   }
 
   async updatePlan(id: string, patch: Partial<StoredPlan>): Promise<StoredPlan | null> {
@@ -325,7 +328,7 @@ export class StateStore {
     const ids = await this.redis.lrange(this.k('zone', zoneId, 'plans'), 0, n - 1);
     if (ids.length === 0) return [];
     const rows = await this.redis.mget(...ids.map((id) => this.k('plan', id)));
-    return rows.flatMap((v) => (v ? [JSON.parse(v) as StoredPlan] : []));
+    return rows.flatMap((v) => (v ? [withTotals(JSON.parse(v) as StoredPlan)] : []));
   }
 
   async getBatches(planId: string): Promise<BatchResult[]> {

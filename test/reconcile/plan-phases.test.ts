@@ -103,13 +103,13 @@ describe('planZone in phases', () => {
   it('makes the plan the single-function planner made, in the same order', () => {
     fc.assert(
       fc.property(state, (input) => {
-        const { counts, ...plan } = planZone(input);
+        const { totals, ...plan } = planZone(input);
         const legacy = legacyPlanZone(input);
         expect(plan).toEqual(legacy);
         expect(JSON.stringify(plan)).toBe(JSON.stringify(legacy));
         const byReason: Record<string, number> = {};
         for (const s of legacy.skipped) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
-        expect(counts).toEqual({ skipped: legacy.skipped.length, skippedByReason: byReason, overflow: legacy.overflow.length });
+        expect(totals).toEqual({ skipped: legacy.skipped.length, skippedByReason: byReason, overflow: legacy.overflow.length });
       }),
       { numRuns: 400 },
     );
@@ -122,7 +122,7 @@ describe('planZone in phases', () => {
         const sampled = planZone({ ...input, sample });
         expect(sampled.skipped).toEqual(full.skipped.slice(0, sample));
         expect(sampled.overflow).toEqual(full.overflow.slice(0, sample));
-        expect(sampled.counts).toEqual(full.counts);
+        expect(sampled.totals).toEqual(full.totals);
         expect({ ...sampled, skipped: [], overflow: [] }).toEqual({ ...full, skipped: [], overflow: [] });
       }),
       { numRuns: 300 },
@@ -161,7 +161,7 @@ describe('planZone in phases, at a size where the budget cuts through every grou
           registry,
           tombstones: new Map(),
         };
-        const { counts: _counts, ...plan } = planZone(input);
+        const { totals: _totals, ...plan } = planZone(input);
         expect(JSON.stringify(plan)).toBe(JSON.stringify(legacyPlanZone(input)));
       }),
       { numRuns: 40 },

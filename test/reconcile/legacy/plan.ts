@@ -31,7 +31,7 @@ interface Slot {
  * The planner as it was before it was split into one step per rule and made to scale (kept as the
  * reference the equivalence test compares the new one with, on random inputs).
  */
-export function legacyPlanZone(input: PlanInput): Omit<Plan, 'counts'> {
+export function legacyPlanZone(input: PlanInput): Omit<Plan, 'totals'> {
   const { zone, now } = input;
   const { desired, skipped } = buildDesired(input);
   const current = new Map<string, CurrentMapping>();
