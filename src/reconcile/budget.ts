@@ -47,8 +47,8 @@ export function fitBudget(
   };
   const overflow = (d: DesiredOrigin, existing: boolean) => {
     const o = d.origin;
-    out.overflow.offer(d.key, '', o.ip, () => ({ ip: o.ip, vendor: o.vendor, region: o.region, scope: o.scope }));
-    skipped.add(o.ip, 'over-budget', () => `no room: ${room.available} mappings available to this daemon (rank ${d.rank})`, o.scope, d.key);
+    if (out.overflow.take(d.key, '', o.ip)) out.overflow.keep({ ip: o.ip, vendor: o.vendor, region: o.region, scope: o.scope });
+    if (skipped.take(o.ip, 'over-budget', d.key)) skipped.keep(o.ip, 'over-budget', `no room: ${room.available} mappings available to this daemon (rank ${d.rank})`, o.scope);
     if (!existing) return;
     if (freeze) {
       skipped.add(o.ip, 'state-loss', "over budget; deletes are frozen until the zone's first complete reconcile after the state loss", o.scope, d.key);

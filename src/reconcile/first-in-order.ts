@@ -26,11 +26,21 @@ export class FirstInOrder<T> {
     this.limit = limit;
   }
 
-  offer(key: IpKey, reason: string, ip: string, make: () => T): void {
+  /**
+   * Counts an entry. True when it may be among the first: the caller then gives its value to keep(),
+   * so the value of an entry dropped (most of a million) is never made.
+   */
+  take(key: IpKey, reason: string, ip: string): boolean {
     const seq = this.total++;
     const c = this.#cutoff;
-    if (c && (compareKeys(key, c.key) || cmp(reason, c.reason) || cmp(ip, c.ip) || seq - c.seq) > 0) return;
-    this.#entries.push({ key, reason, ip, seq, value: make() });
+    if (c && (compareKeys(key, c.key) || cmp(reason, c.reason) || cmp(ip, c.ip) || seq - c.seq) > 0) return false;
+    this.#entries.push({ key, reason, ip, seq, value: undefined as T });
+    return true;
+  }
+
+  /** The value of the entry take() just admitted. */
+  keep(value: T): void {
+    this.#entries[this.#entries.length - 1]!.value = value;
     if (this.#entries.length >= 2 * this.limit + 64) this.#trim();
   }
 

@@ -20,10 +20,21 @@ export class SkipList {
     return this.#list.total;
   }
 
-  /** `detail` is a function where making it for every one of a million entries would cost. */
-  add(ip: string, reason: PlanSkipReason, detail: string | (() => string), scope?: string, key: IpKey = safeIpKey(ip)): void {
+  add(ip: string, reason: PlanSkipReason, detail: string, scope?: string, key: IpKey = safeIpKey(ip)): void {
+    if (this.take(ip, reason, key)) this.keep(ip, reason, detail, scope);
+  }
+
+  /**
+   * Counts an entry; true when it may be listed, and keep() must then be given its detail. For callers
+   * with a million entries, whose details are worth making only for those listed.
+   */
+  take(ip: string, reason: PlanSkipReason, key: IpKey): boolean {
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
-    this.#list.offer(key, reason, ip, () => ({ ip, reason, detail: typeof detail === 'string' ? detail : detail(), ...(scope !== undefined ? { scope } : {}) }));
+    return this.#list.take(key, reason, ip);
+  }
+
+  keep(ip: string, reason: PlanSkipReason, detail: string, scope: string | undefined): void {
+    this.#list.keep({ ip, reason, detail, ...(scope !== undefined ? { scope } : {}) });
   }
 
   /** For entries taken from the scans: an exact repeat is dropped. */
@@ -38,3 +49,4 @@ export class SkipList {
     return this.#list.list();
   }
 }
+
