@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
-import type { Origin, Skipped } from '../model/index.ts';
 import { samplePlan, withTotals } from '../reconcile/sample.ts';
+import { scopeView, snapshotAfter, type CompleteSnapshot, type ScanSnapshot } from '../reconcile/snapshots.ts';
 import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
 import type { EventCause } from '../pipeline/jobs.ts';
 
@@ -86,27 +86,8 @@ export interface ScanSummary {
   failingSince?: number;
 }
 
-interface StoredScan {
-  status: ScanResult['status'];
-  at: number;
-  error?: string;
-  skipped: Skipped[];
-  /** Only for a partial scan: what it did find (real, but not the whole picture). */
-  origins?: Origin[];
-}
-
-interface StoredComplete {
-  at: number;
-  origins: Origin[];
-  skipped: Skipped[];
-}
-
-/** A scope's snapshot after a scan: the scan is the latest; only a complete one becomes the last complete. */
-function snapshotAfter(result: ScanResult, at: number): { scan: StoredScan; complete?: StoredComplete } {
-  const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
-  if (result.status === 'partial') scan.origins = result.origins;
-  return result.status === 'complete' ? { scan, complete: { at, origins: result.origins, skipped: result.skipped } } : { scan };
-}
+type StoredScan = ScanSnapshot;
+type StoredComplete = CompleteSnapshot;
 
 /**
  * Everything the daemon remembers between jobs and across replicas, in Redis next to the queues:
@@ -189,19 +170,7 @@ export class StateStore {
         scan = next.scan;
         complete = next.complete ?? complete;
       }
-      const origins = new Map<string, Origin>();
-      for (const o of complete?.origins ?? []) origins.set(o.ip, o);
-      if (scan?.status === 'partial') for (const o of scan.origins ?? []) origins.set(o.ip, o);
-      const view: ScopeView = {
-        scope: s.id,
-        connector: s.connector,
-        status: scan?.status ?? 'never',
-        scannedAt: scan?.at ?? 0,
-        origins: [...origins.values()],
-        skipped: scan?.status === 'failed' ? (complete?.skipped ?? []) : (scan?.skipped ?? []),
-      };
-      if (scan?.error) view.error = scan.error;
-      return view;
+      return scopeView(s, scan, complete);
     });
   }
 
