@@ -12,7 +12,8 @@ export type IpKey = number | string;
 export function ipKey(ip: string): IpKey {
   const v4 = dottedQuad(ip);
   if (v4 >= 0) return v4;
-  return '6' + Buffer.from(ipaddr.parse(ip).toByteArray()).toString('hex');
+  // Joined, not concatenated: a key kept for every origin must be one flat string, not a rope of nine.
+  return ['6', ...ipaddr.IPv6.parse(ip).parts.map((p) => p.toString(16).padStart(4, '0'))].join('');
 }
 
 /** The key of an address a connector reported, which may be non-canonical or garbage (sorted last among IPv4). */
@@ -58,20 +59,21 @@ const PART_RANK = (() => {
 export function lexicographicOrder(strs: readonly string[]): number[] {
   const n = strs.length;
   if (n >= 2 ** 21) return strs.map((_, i) => i).sort((a, b) => cmp(strs[a]!, strs[b]!) || a - b);
-  const packed: number[] = [];
+  const packed = new Float64Array(n);
+  let quads = 0;
   const other: number[] = [];
   for (let i = 0; i < n; i++) {
     const k = dottedQuadLexKey(strs[i]!);
-    if (k >= 0) packed.push(k * 2 ** 21 + i);
+    if (k >= 0) packed[quads++] = k * 2 ** 21 + i;
     else other.push(i);
   }
-  const quads = Float64Array.from(packed).sort();
+  const sorted = packed.subarray(0, quads).sort();
   other.sort((a, b) => cmp(strs[a]!, strs[b]!) || a - b);
   const out: number[] = new Array<number>(n);
   let q = 0;
   let o = 0;
   for (let i = 0; i < n; i++) {
-    const nextQuad = q < quads.length ? quads[q]! % 2 ** 21 : -1;
+    const nextQuad = q < quads ? sorted[q]! % 2 ** 21 : -1;
     if (nextQuad >= 0 && (o >= other.length || cmp(strs[nextQuad]!, strs[other[o]!]!) <= 0)) {
       out[i] = nextQuad;
       q++;
