@@ -103,7 +103,8 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
     }
   }
   const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, updatedAt: now, ...(statusReason ? { statusReason } : {}), ...(job.data.cause ? { cause: job.data.cause } : {}) };
-  await ctx.state.savePlan(stored);
+  // A no-op plan is superseded by the next cycle's: kept for two cycles, so the zone's last plan (status) stays readable.
+  await ctx.state.savePlan(stored, { noopTtlSeconds: Math.min(3600, Math.ceil((2 * ctx.config.schedule.reconcileEveryMs) / 1000) + 60) });
   if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
     await ctx.state.replaceTombstones(zoneId, plan.tombstones);

@@ -242,18 +242,19 @@ export class StateStore {
 
   /**
    * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
-   * superseded by the next, an hour. A dry run's plan is kept an hour for reading back by id, and stays
-   * out of the zone's list of plans: it is never the zone's plan. Skipped and overflow entries are kept
-   * as a sample with totals (samplePlan): a zone with a million desired origins stores kilobytes.
+   * superseded by the next, `noopTtlSeconds` (an hour unless the caller knows its cycle). A dry run's plan
+   * is kept an hour for reading back by id, and stays out of the zone's list of plans: it is never the
+   * zone's plan. Skipped and overflow entries are kept as a sample with totals (samplePlan): a zone with a
+   * million desired origins stores kilobytes.
    */
-  async savePlan(full: StoredPlan): Promise<void> {
+  async savePlan(full: StoredPlan, opts: { noopTtlSeconds?: number } = {}): Promise<void> {
     const plan = samplePlan(full);
     if (plan.status === 'dry-run') {
       // Never listed as the zone's plan; only `recover` looks for the newest one (a review after a state loss).
       await this.redis.multi().set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600).set(this.k('zone', plan.zoneId, 'dry-run'), plan.id, 'EX', 3600).exec();
       return;
     }
-    const ttl = plan.status === 'noop' ? 3600 : 7 * DAY;
+    const ttl = plan.status === 'noop' ? (opts.noopTtlSeconds ?? 3600) : 7 * DAY;
     await this.redis
       .multi()
       .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', ttl)
