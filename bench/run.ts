@@ -8,6 +8,7 @@ import { benchCycle } from './cycle.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 import { benchEvents } from './events.ts';
 import { benchReads, printReads } from './reads.ts';
+import { benchPlanner } from './planner.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -84,6 +85,16 @@ async function main(): Promise<void> {
       console.log(`\nAudit trail: ${a.records.toLocaleString('en')} write records in one zone's stream`);
       console.log(`  ${a.kept.toLocaleString('en')} kept, ${mb(a.bytes)} (MEMORY USAGE; ${a.bytesPerRecord} bytes a record), used_memory +${mb(a.usedMemoryDelta)}, written in ${fmtMs(a.wallMs)}`);
       report.audit = a;
+    }
+    if (want('planner')) {
+      const p = await benchPlanner();
+      const kb = (b: number) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MB` : `${Math.round(b / 1024)} kB`);
+      console.log(`\nPlanner: one zone of 3,500 mappings against N desired origins (20 scopes, some skipped, most over the budget), each size in its own process`);
+      console.log(row('desired', ['cpu', 'peak rss', 'input rss', 'stored plan', '--all plan', '--all cpu']));
+      for (const f of p) {
+        console.log(row(`  ${f.desired.toLocaleString('en')}`, [fmtMs(f.cpuMs), `${f.peakRssMb} MB`, `${f.inputRssMb} MB`, kb(f.storedBytes), kb(f.fullBytes), fmtMs(f.allCpuMs)]));
+      }
+      report.planner = p;
     }
   } finally {
     await redis.stop();

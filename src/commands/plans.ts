@@ -22,7 +22,7 @@ function positive(name: string, text: string): number {
 }
 
 export function registerPlans(program: Command): void {
-  const plans = program.command('plans').description('read the stored plans (kept 7 days; no-op plans 1 hour) straight from Redis: no daemon needed');
+  const plans = program.command('plans').description('read the stored plans (kept 7 days; no-op plans two cycles, at most an hour) straight from Redis: no daemon needed');
 
   addConfigOption(plans.command('list'))
     .description('list recent plans, newest first, with their status and summary counts')
@@ -73,7 +73,7 @@ export function registerPlans(program: Command): void {
       const limit = positive('--limit', opts.limit);
       await withState(opts, async (state, config) => {
         const plan: StoredPlan | null = await state.getPlan(id);
-        if (!plan) throw new CliError(`no plan ${id} under prefix ${config.redis.prefix} (plans are kept 7 days, no-op plans 1 hour)`, EXIT.error);
+        if (!plan) throw new CliError(`no plan ${id} under prefix ${config.redis.prefix} (plans are kept 7 days, no-op plans two cycles, at most an hour)`, EXIT.error);
         if (opts.json) {
           writeJson('plans show', { plan: { ...plan, batches: await state.getBatches(id) } }, EXIT.ok);
           return;

@@ -4,7 +4,7 @@ import type { PipelineEvents } from '../pipeline/context.ts';
 import type { OnceResult } from '../pipeline/run-once.ts';
 import type { StatusReport } from '../server/status.ts';
 import type { StoredPlan } from '../state/store.ts';
-import { planSummary } from './plan-summary.ts';
+import { planCounts, planSummary, shownOf } from './plan-summary.ts';
 import type { EventEmitter } from 'node:events';
 
 /** Left-aligned text table; numbers right-aligned. */
@@ -25,6 +25,13 @@ function counts<T>(list: readonly T[], key: (t: T) => string): string {
   const m = new Map<string, number>();
   for (const x of list) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
   return [...m].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+function byCount(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }
 
 /** The plan, for a human: what changes, what is left out and why, the budget, the guard. */
@@ -51,10 +58,12 @@ export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: num
   show('upserts', plan.upserts, (u) => `${u.kind.padEnd(8)} ${u.ip}  ${u.vendor}/${u.region}${u.from ? `  (was ${u.from.vendor}/${u.from.region})` : ''}`);
   show('deletes', plan.deletes, (d) => `delete   ${d.ip}  ${d.vendor}/${d.region}  (${d.reason})`);
   show('drift (changed by someone else)', plan.drift, (d) => `${d.ip}: expected ${d.expected.vendor}/${d.expected.region}, found ${d.actual ? `${d.actual.vendor}/${d.actual.region}` : 'nothing'} → ${d.action}`);
-  if (plan.skipped.length > 0) {
-    out.push(`  skipped: ${counts(plan.skipped, (s) => s.reason)}`);
-    for (const s of plan.skipped.slice(0, limit)) out.push(`    ${s.reason.padEnd(17)} ${s.ip}  ${s.detail}`);
-    if (plan.skipped.length > limit) out.push(`    … and ${plan.skipped.length - limit} more (--json for all)`);
+  const totals = planCounts(plan);
+  if (totals.skipped > 0) {
+    out.push(`  skipped: ${byCount(totals.skippedByReason)}`);
+    const shown = plan.skipped.slice(0, limit);
+    for (const s of shown) out.push(`    ${s.reason.padEnd(17)} ${s.ip}  ${s.detail}`);
+    if (shown.length < totals.skipped) out.push(`    … ${shownOf(shown.length, totals.skipped)} (${plan.skipped.length < totals.skipped ? '`plan --json --all` lists every one' : '--json for all'})`);
   }
   const b = plan.budget;
   out.push(

@@ -4,7 +4,7 @@ import { CloudflareApiError } from '../cloudflare/errors.ts';
 import { MAX_BATCH } from '../cloudflare/limits.ts';
 import type { Mapping, SupportedRegions } from '../cloudflare/types.ts';
 import { isVendor, type Vendor } from '../model/index.ts';
-import { planZone } from '../reconcile/plan.ts';
+import { PLAN_SAMPLE, planZone } from '../reconcile/plan.ts';
 import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
 import { checkEpoch } from './bootstrap.ts';
@@ -58,7 +58,7 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
     const last = await ctx.state.getZoneStatus(zoneId);
     if (last.planInputs === inputs && last.lastStatus === 'noop' && last.lastPlanId) {
       await ctx.state.setZoneStatus(zoneId, { lastCompleteAt: Date.now() });
-      await ctx.state.keepNoopPlan(last.lastPlanId);
+      await ctx.state.keepNoopPlan(last.lastPlanId, noopPlanTtl(ctx));
       log.debug({ plan: last.lastPlanId }, 'nothing changed since the last plan: nothing to do');
       return { ...base, planId: last.lastPlanId, status: 'noop', statusReason: `nothing changed since plan ${last.lastPlanId}` };
     }
@@ -124,7 +124,7 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
     }
   }
   const stored: StoredPlan = { ...plan, id, status, reason: job.data.reason, cycleId, dryRun, api, list, updatedAt: now, ...(statusReason ? { statusReason } : {}), ...(job.data.cause ? { cause: job.data.cause } : {}) };
-  await ctx.state.savePlan(stored);
+  await ctx.state.savePlan(stored, { noopTtlSeconds: noopPlanTtl(ctx) });
   if (!dryRun && zoneStatus.heldPlanId && zoneStatus.heldPlanId !== id) await supersede(ctx, zoneStatus.heldPlanId, id, 'held');
   if (!dryRun) {
     await ctx.state.replaceTombstones(zoneId, plan.tombstones);
@@ -139,8 +139,8 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
       status,
       upserts: plan.upserts.length,
       deletes: plan.deletes.length,
-      skipped: plan.skipped.length,
-      overflow: plan.overflow.length,
+      skipped: plan.totals.skipped,
+      overflow: plan.totals.overflow,
       budgetLeft: plan.budget.left,
       guard: plan.guard.reason,
       ...(plan.recovery ? { reowned: plan.recovery.reowned, possiblyOurs: plan.recovery.possiblyOurs.length, frozenDeletes: plan.recovery.frozenDeletes } : {}),
@@ -278,8 +278,7 @@ async function rememberAndForget(ctx: PipelineContext, zoneId: string, planId: s
 }
 
 function planFigures(plan: Plan, stored: StoredPlan, api: string) {
-  const counts: Record<string, number> = {};
-  for (const s of plan.skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  const counts = plan.totals.skippedByReason;
   return {
     lastPlanId: stored.id,
     lastPlanAt: stored.createdAt,
@@ -317,13 +316,15 @@ export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>,
 /**
  * Reads Cloudflare's list (or the list cache; see zone-list.ts) and supported_regions, the registry and the
  * tombstones, and plans the zone with the pure planner. Sends no write; with `cache: false` it stores
- * nothing at all (a dry run without queues); `dryRun` keeps the list cache as it was.
+ * nothing at all (a dry run without queues); `dryRun` keeps the list cache as it was. Skipped and
+ * overflow entries are listed as the stored plan keeps them (the first PLAN_SAMPLE), or every one with
+ * `all` (`plan --json --all`).
  */
 export async function buildPlan(
   ctx: PlanReader,
   zone: ZoneSettings,
   scopes: { views: ScopeView[]; unlisted: Set<string> },
-  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean; full?: string | undefined },
+  opts: { signal?: AbortSignal | undefined; cache: boolean; dryRun?: boolean; full?: string | undefined; all?: boolean },
 ): Promise<{ plan: Plan; api: string; now: number; listed: number; list: ListSource }> {
   const supported = await supportedRegions(ctx, zone.id, opts.signal, opts.cache);
   const registry = await ctx.state.getRegistry(zone.id);
@@ -344,6 +345,7 @@ export async function buildPlan(
       tombstones,
       ...(supported ? { supportedRegions: supported } : {}),
       ...(recovery ? { recovery } : {}),
+      ...(opts.all ? {} : { sample: PLAN_SAMPLE }),
     }),
   );
   return { plan, api: await ctx.cloudflare.family(zone.id), now, listed: current.length + unparsed.length, list: source };
@@ -356,6 +358,11 @@ export async function buildPlan(
 function inZone(plan: Plan, total: number) {
   const b = plan.budget;
   return { managed: b.managedBefore, unmanaged: total - b.managedBefore, budgetLeft: b.cap - b.reserve - total };
+}
+
+/** A no-op plan is superseded by the next cycle's: kept for two cycles, so the zone's last plan (status) stays readable. */
+function noopPlanTtl(ctx: Pick<PipelineContext, 'config'>): number {
+  return Math.min(3600, Math.ceil((2 * ctx.config.schedule.reconcileEveryMs) / 1000) + 60);
 }
 
 /** What the zone holds once the plan is applied. */

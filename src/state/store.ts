@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-connection.ts';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
-import type { Origin, Skipped } from '../model/index.ts';
+import { samplePlan, withTotals } from '../reconcile/sample.ts';
+import { scopeView, snapshotAfter, type CompleteSnapshot, type ScanSnapshot } from '../reconcile/snapshots.ts';
 import type { Plan, RegistryEntry, ScopeView, Tombstone } from '../reconcile/types.ts';
 import type { EventCause } from '../pipeline/jobs.ts';
 
@@ -93,36 +94,17 @@ export interface ScanSummary {
   failingSince?: number;
 }
 
-interface StoredScan {
-  status: ScanResult['status'];
-  at: number;
-  error?: string;
-  skipped: Skipped[];
-  /** Only for a partial scan: what it did find (real, but not the whole picture). */
-  origins?: Origin[];
-}
-
-interface StoredComplete {
-  at: number;
-  origins: Origin[];
-  skipped: Skipped[];
-}
+type StoredScan = ScanSnapshot;
+type StoredComplete = CompleteSnapshot;
 
 /** What a complete snapshot holds, its time left out; remembered per origins list, which a connector may hand back unchanged. */
-const digests = new WeakMap<readonly Origin[], string>();
+const digests = new WeakMap<StoredComplete['origins'], string>();
 function snapshotDigest(c: StoredComplete): string {
   const known = c.skipped.length === 0 ? digests.get(c.origins) : undefined;
   if (known) return known;
   const d = createHash('sha256').update(JSON.stringify([c.origins, c.skipped])).digest('base64url');
   if (c.skipped.length === 0) digests.set(c.origins, d);
   return d;
-}
-
-/** A scope's snapshot after a scan: the scan is the latest; only a complete one becomes the last complete. */
-function snapshotAfter(result: ScanResult, at: number): { scan: StoredScan; complete?: StoredComplete } {
-  const scan: StoredScan = { status: result.status, at, skipped: result.skipped, ...(result.error ? { error: result.error } : {}) };
-  if (result.status === 'partial') scan.origins = result.origins;
-  return result.status === 'complete' ? { scan, complete: { at, origins: result.origins, skipped: result.skipped } } : { scan };
 }
 
 /**
@@ -217,19 +199,7 @@ export class StateStore {
         scan = next.scan;
         complete = next.complete ?? complete;
       }
-      const origins = new Map<string, Origin>();
-      for (const o of complete?.origins ?? []) origins.set(o.ip, o);
-      if (scan?.status === 'partial') for (const o of scan.origins ?? []) origins.set(o.ip, o);
-      const view: ScopeView = {
-        scope: s.id,
-        connector: s.connector,
-        status: scan?.status ?? 'never',
-        scannedAt: scan?.at ?? 0,
-        origins: [...origins.values()],
-        skipped: scan?.status === 'failed' ? (complete?.skipped ?? []) : (scan?.skipped ?? []),
-      };
-      if (scan?.error) view.error = scan.error;
-      return view;
+      return scopeView(s, scan, complete);
     });
   }
 
@@ -322,16 +292,19 @@ export class StateStore {
 
   /**
    * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
-   * superseded by the next, an hour. A big zone's plan is hundreds of kB. A dry run's plan is kept an
-   * hour for reading back by id, and stays out of the zone's list of plans: it is never the zone's plan.
+   * superseded by the next, `noopTtlSeconds` (an hour unless the caller knows its cycle). A dry run's plan
+   * is kept an hour for reading back by id, and stays out of the zone's list of plans: it is never the
+   * zone's plan. Skipped and overflow entries are kept as a sample with totals (samplePlan): a zone with a
+   * million desired origins stores kilobytes.
    */
-  async savePlan(plan: StoredPlan): Promise<void> {
+  async savePlan(full: StoredPlan, opts: { noopTtlSeconds?: number } = {}): Promise<void> {
+    const plan = samplePlan(full);
     if (plan.status === 'dry-run') {
       // Never listed as the zone's plan; only `recover` looks for the newest one (a review after a state loss).
       await this.redis.multi().set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', 3600).set(this.k('zone', plan.zoneId, 'dry-run'), plan.id, 'EX', 3600).exec();
       return;
     }
-    const ttl = plan.status === 'noop' ? 3600 : 7 * DAY;
+    const ttl = plan.status === 'noop' ? (opts.noopTtlSeconds ?? 3600) : 7 * DAY;
     await this.redis
       .multi()
       .set(this.k('plan', plan.id), JSON.stringify(plan), 'EX', ttl)
@@ -351,13 +324,13 @@ export class StateStore {
   }
 
   /** A no-op plan that still describes the zone (nothing changed since it was made) is kept while it does. */
-  async keepNoopPlan(id: string): Promise<void> {
-    await this.redis.expire(this.k('plan', id), 3600);
+  async keepNoopPlan(id: string, ttlSeconds: number): Promise<void> {
+    await this.redis.expire(this.k('plan', id), ttlSeconds);
   }
 
   async getPlan(id: string): Promise<StoredPlan | null> {
     const v = await this.redis.get(this.k('plan', id));
-    return v ? (JSON.parse(v) as StoredPlan) : null;
+    return v ? withTotals(JSON.parse(v) as StoredPlan) : null;
   }
 
   async updatePlan(id: string, patch: Partial<StoredPlan>): Promise<StoredPlan | null> {
@@ -380,7 +353,7 @@ export class StateStore {
     const ids = await this.redis.lrange(this.k('zone', zoneId, 'plans'), 0, n - 1);
     if (ids.length === 0) return [];
     const rows = await this.redis.mget(...ids.map((id) => this.k('plan', id)));
-    return rows.flatMap((v) => (v ? [JSON.parse(v) as StoredPlan] : []));
+    return rows.flatMap((v) => (v ? [withTotals(JSON.parse(v) as StoredPlan)] : []));
   }
 
   async getBatches(planId: string): Promise<BatchResult[]> {
