@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configSchema, create } from '../connectors/azure/index.ts';
-import { EnvTokenCredential } from '../connectors/azure/credential.ts';
+import { EnvTokenCredential } from '../connectors/azure/credentials.ts';
 import { describeAzureError } from '../connectors/azure/errors.ts';
 import { Limiter } from '../connectors/azure/limiter.ts';
 

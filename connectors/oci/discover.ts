@@ -4,7 +4,7 @@ import type { ScanResult, Scope } from '../connector.ts';
 import { mapBounded } from '../shared/concurrency.ts';
 import { ScanCollector } from '../shared/scan-collector.ts';
 import { matchesTags } from '../shared/tags.ts';
-import type { OciAuth } from './auth.ts';
+import type { OciAuth } from './credentials.ts';
 import { regionClients, type RegionClients } from './clients.ts';
 import { describeError, isAbort } from './errors.ts';
 import { eachPage } from './pages.ts';

@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
 import { regionMatcher } from '../shared/regions-filter.ts';
-import { loadAuth, type OciAuth } from './auth.ts';
+import { loadAuth, type OciAuth } from './credentials.ts';
 import { regionClients } from './clients.ts';
 import type { Config } from './config.ts';
 import { describeError } from './errors.ts';
