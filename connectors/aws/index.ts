@@ -3,7 +3,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { regionGroups } from '../../src/model/index.ts';
 import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
-import { mapBounded } from '../shared/concurrency.ts';
+import { Limiter, mapBounded } from '../shared/concurrency.ts';
 import { regionMatcher } from '../shared/regions-filter.ts';
 import { ScanCollector } from '../shared/scan-collector.ts';
 import { callerAccountId } from './caller-identity.ts';
@@ -37,12 +37,18 @@ export class AwsConnector implements Connector {
   private readonly roles = new Map<string, Account>();
   private defaultAccount: Account | undefined;
   private readonly clients = new Map<string, EC2Client>();
+  /**
+   * Scopes read at once, whatever number of discover() calls the pipeline makes: each reads pages of
+   * 1,000 interfaces (about 36 MB of heap to parse one), so this bounds the memory discovery takes.
+   */
+  private readonly scans: Limiter;
 
   constructor(config: Config, ctx: ConnectorContext) {
     this.name = config.name;
     this.config = config;
     this.log = ctx.logger.child({ connector: config.name, vendor: 'aws' });
     this.concurrency = config.concurrency ?? 4;
+    this.scans = new Limiter(this.concurrency);
     this.homeRegion = config.homeRegion ?? 'us-east-1';
     this.timeoutMs = config.requestTimeoutMs ?? 60_000;
     this.maxAttempts = config.endpoint ? 1 : 3;
@@ -89,16 +95,19 @@ export class AwsConnector implements Connector {
         if (isAbort(e, signal)) throw e;
         return failed(`credentials: ${describeError(e, this.secrets)}`);
       }
-      return await scanRegion({
-        client: this.client(account, scope.region),
-        region: scope.region,
-        collector,
-        concurrency: this.concurrency,
-        filter: this.config.tags,
-        secrets: this.secrets,
-        log: this.log.child({ scope: scope.id }),
-        signal,
-      });
+      const client = this.client(account, scope.region);
+      return await this.scans.run(signal, () =>
+        scanRegion({
+          client,
+          region: scope.region,
+          collector,
+          concurrency: this.concurrency,
+          filter: this.config.tags,
+          secrets: this.secrets,
+          log: this.log.child({ scope: scope.id }),
+          signal,
+        }),
+      );
     } catch (e) {
       if (isAbort(e, signal)) return { status: 'failed', origins: [], skipped: [], error: 'aborted' };
       // Not an SDK error (a bug of ours): still a failed scope, never an exception for the pipeline.

@@ -6,7 +6,7 @@ import { azureClients, type AzureClients } from './clients.ts';
 import type { Config } from './config.ts';
 import { credentialFor } from './credentials.ts';
 import { describeAzureError } from './errors.ts';
-import { Limiter } from './limiter.ts';
+import { Limiter } from '../shared/concurrency.ts';
 import { collectPublicIp, type PublicIpFilter } from './discover.ts';
 
 /**
