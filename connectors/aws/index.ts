@@ -12,6 +12,7 @@ import { assumedRole, baseCredentials, shared } from './credentials.ts';
 import { describeError, isAbort } from './errors.ts';
 import { scanRegion } from './discover.ts';
 import { enabledRegions } from './sources.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 interface Account {
   id: string;
@@ -74,26 +75,22 @@ export class AwsConnector implements Connector {
 
   async discover(scope: Scope, signal: AbortSignal): Promise<ScanResult> {
     const collector = new ScanCollector(scope);
-    const failed = (message: string): ScanResult => {
-      collector.fail(message);
-      return collector.result('failed');
-    };
-    if (scope.connector !== this.name || scope.vendor !== 'aws') return failed(`scope ${scope.id} does not belong to aws connector ${this.name}`);
+    if (scope.connector !== this.name || scope.vendor !== 'aws') return failedScan(`scope ${scope.id} does not belong to aws connector ${this.name}`);
     try {
       let account: Account | undefined;
       try {
         account = await this.account(scope.account, signal);
       } catch (e) {
         if (isAbort(e, signal)) throw e;
-        return failed(describeError(e, this.secrets));
+        return failedScan(describeError(e, this.secrets));
       }
-      if (!account) return failed(`account ${scope.account} is not configured in aws connector ${this.name}`);
+      if (!account) return failedScan(`account ${scope.account} is not configured in aws connector ${this.name}`);
       // Credentials first: a role that cannot be assumed is one clear error, not one per call.
       try {
         await account.credentials();
       } catch (e) {
         if (isAbort(e, signal)) throw e;
-        return failed(`credentials: ${describeError(e, this.secrets)}`);
+        return failedScan(`credentials: ${describeError(e, this.secrets)}`);
       }
       const client = this.client(account, scope.region);
       return await this.scans.run(signal, () =>
@@ -109,9 +106,9 @@ export class AwsConnector implements Connector {
         }),
       );
     } catch (e) {
-      if (isAbort(e, signal)) return { status: 'failed', origins: [], skipped: [], error: 'aborted' };
+      if (isAbort(e, signal)) return failedScan('aborted');
       // Not an SDK error (a bug of ours): still a failed scope, never an exception for the pipeline.
-      return failed(`unexpected: ${describeError(e, this.secrets)}`);
+      return failedScan(`unexpected: ${describeError(e, this.secrets)}`);
     }
   }
 

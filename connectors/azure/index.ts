@@ -8,6 +8,7 @@ import { credentialFor } from './credentials.ts';
 import { describeAzureError } from './errors.ts';
 import { Limiter } from '../shared/concurrency.ts';
 import { collectPublicIp, type PublicIpFilter } from './discover.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 /**
  * Subscription states whose resources keep running: a Warned or PastDue subscription still serves traffic,
@@ -78,7 +79,7 @@ export class AzureConnector implements Connector {
 
   async discover(scope: Scope, signal: AbortSignal): Promise<ScanResult> {
     if (scope.connector !== this.name || scope.vendor !== 'azure') {
-      return { status: 'failed', origins: [], skipped: [], error: `scope ${scope.id} does not belong to azure connector ${this.name}` };
+      return failedScan(`scope ${scope.id} does not belong to azure connector ${this.name}`);
     }
     const collector = new ScanCollector(scope);
     let pages = 0;
@@ -96,7 +97,7 @@ export class AzureConnector implements Connector {
       const error = `subscription ${scope.account}: listing public IP addresses failed${where}: ${describeAzureError(err, this.secrets)}`;
       this.logger.debug({ scope: scope.id, error }, 'azure scan did not complete');
       // Nothing read: the scope keeps its last snapshot. Some pages read: what they held is real.
-      if (pages === 0) return { status: 'failed', origins: [], skipped: [], error };
+      if (pages === 0) return failedScan(error);
       collector.fail(error);
       return collector.result('partial');
     }

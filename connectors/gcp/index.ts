@@ -9,6 +9,7 @@ import { configSchema, type Config } from './config.ts';
 import { describeError } from './errors.ts';
 import { locate } from './locations.ts';
 import { listSource, type Candidate, type SourceResult } from './discover.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 // Fixed order: when one IP is both a reserved address and an instance's or a load balancer's address,
 // the address resource is the one reported (first wins), whatever order the lists finish in.
@@ -51,15 +52,14 @@ export class GcpConnector implements Connector {
   }
 
   async discover(scope: Scope, signal: AbortSignal): Promise<ScanResult> {
-    const failed = (error: string): ScanResult => ({ status: 'failed', origins: [], skipped: [], error });
     if (scope.connector !== this.name || scope.vendor !== 'gcp' || scope.region !== '*' || !this.config.projects.includes(scope.account)) {
-      return failed(`scope ${scope.id} is not one of connector ${this.name}'s scopes`);
+      return failedScan(`scope ${scope.id} is not one of connector ${this.name}'s scopes`);
     }
-    if (signal.aborted) return failed('discovery aborted before it started');
+    if (signal.aborted) return failedScan('discovery aborted before it started');
 
     const project = scope.account;
     const results = await mapBounded(KINDS, this.config.concurrency ?? 4, (kind) => listSource(this.pool, kind, project, signal));
-    if (signal.aborted) return failed('discovery aborted');
+    if (signal.aborted) return failedScan('discovery aborted');
 
     const collector = new ScanCollector(scope);
     const skippedSeen = new Set<string>();

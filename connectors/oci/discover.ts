@@ -9,6 +9,7 @@ import { regionClients, type RegionClients } from './clients.ts';
 import { describeError, isAbort } from './errors.ts';
 import { eachPage } from './pages.ts';
 import { ociTags } from './tags.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 export interface DiscoverOptions {
   endpoint: string | undefined;
@@ -39,7 +40,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
   const collector = new ScanCollector(scope);
   const failures: string[] = [];
   let succeeded = 0;
-  const aborted = (): ScanResult => ({ status: 'failed', origins: [], skipped: [], error: `${region}: discovery aborted` });
+  const aborted = (): ScanResult => failedScan(`${region}: discovery aborted`);
 
   let clients: RegionClients;
   let compartments: string[];
@@ -51,7 +52,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
     ads = r.items.flatMap((ad) => (ad.name ? [ad.name] : []));
   } catch (e) {
     if (isAbort(e, signal)) return aborted();
-    return { status: 'failed', origins: [], skipped: [], error: `${region}: listing compartments and availability domains: ${describeError(e)}` };
+    return failedScan(`${region}: listing compartments and availability domains: ${describeError(e)}`);
   }
   const { network } = clients;
 
