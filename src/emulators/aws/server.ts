@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { BodyTooLarge, close, listen, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
+import { close, listen } from '../../http/listen.ts';
 import { watchInventoryFile, type InventoryWatch } from '../inventory-watch.ts';
 import { cursorOf, EC2_ACTIONS } from './ec2-actions.ts';
 import { inventoryEvents, type EventBridgeEvent } from './events.ts';

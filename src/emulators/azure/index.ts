@@ -1,5 +1,5 @@
 import { createServer } from 'node:https';
-import { close, listen } from '../http.ts';
+import { close, listen } from '../../http/listen.ts';
 import { watchInventoryFile, type InventoryWatch } from '../inventory-watch.ts';
 import { armEventFor, inventoryChanges, openEventQueue, type AzureEventsOptions, type EventGridEvent, type EventQueue } from './events.ts';
 import { parseAzureInventory, type AzureInventory } from './inventory.ts';
