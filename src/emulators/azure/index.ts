@@ -6,7 +6,8 @@ import { parseAzureInventory, type AzureInventory } from './inventory.ts';
 import { createArmHandler } from './server.ts';
 import { selfSignedFor, type TlsMaterial } from './tls.ts';
 
-export { azureInventoryJsonSchema, azureInventorySchema, parseAzureInventory, type AzureInventory } from './inventory.ts';
+export { azureInventorySchema, parseAzureInventory, type AzureInventory } from './inventory.ts';
+export { azureInventoryJsonSchema } from './schema.ts';
 export { ADMIN_INVENTORY_PATH } from './server.ts';
 export type { AzureEventsOptions, DeliverySchema, EventGridEvent } from './events.ts';
 
