@@ -25,6 +25,10 @@ export interface DiscoveryAwsResult {
   cpuMs: number;
   peakRssMb: number;
   heapUsedMb: number;
+  /** Heap still used after a full GC with every result held (needs --expose-gc, as `npm run bench` runs): what discovery keeps, against the garbage it makes. */
+  retainedHeapMb: number | undefined;
+  /** Heap used after a full GC before discovery: Node, the SDK and the connector. */
+  startHeapMb: number | undefined;
   /** The fake's own process, for the record: not part of the figures above. */
   fake: { peakRssMb: number; cpuMs: number };
 }
@@ -83,6 +87,8 @@ export async function benchDiscoveryAws(opts: { interfaces: number; regions: num
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 20);
   const before = await fake.stats();
+  global.gc?.();
+  const startHeap = process.memoryUsage().heapUsed;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let origins = 0;
@@ -100,6 +106,9 @@ export async function benchDiscoveryAws(opts: { interfaces: number; regions: num
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const after = await fake.stats();
+    global.gc?.();
+    const retained = process.memoryUsage().heapUsed;
+    const mb = (b: number) => Math.round(b / 1048576);
     return {
       origins,
       scopes,
@@ -107,7 +116,9 @@ export async function benchDiscoveryAws(opts: { interfaces: number; regions: num
       wallMs: Math.round(wallMs),
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       peakRssMb: Math.round(peakRss / 1048576),
-      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
+      heapUsedMb: mb(process.memoryUsage().heapUsed),
+      retainedHeapMb: global.gc ? mb(retained) : undefined,
+      startHeapMb: global.gc ? mb(startHeap) : undefined,
       fake: { peakRssMb: after.peakRssMb, cpuMs: after.cpuMs - before.cpuMs },
     };
   } finally {
@@ -183,7 +194,7 @@ if (invoked === realpathSync(SELF) && process.argv[2] === FAKE_FLAG) {
   const r = await benchDiscoveryAws({ interfaces, regions });
   console.log(`discovery-aws: ${interfaces} interfaces across ${regions} regions through the fake (in its own process)`);
   console.log(`  origins ${r.origins}, scopes ${r.scopes}, requests ${r.requests}`);
-  console.log(`  wall ${r.wallMs} ms, cpu ${r.cpuMs} ms, peak rss ${r.peakRssMb} MB, heap used ${r.heapUsedMb} MB`);
+  console.log(`  wall ${r.wallMs} ms, cpu ${r.cpuMs} ms, peak rss ${r.peakRssMb} MB, heap used ${r.heapUsedMb} MB (after GC: ${r.startHeapMb} MB before, ${r.retainedHeapMb} MB with the results)`);
   console.log(`  the fake's process: peak rss ${r.fake.peakRssMb} MB, cpu ${r.fake.cpuMs} ms (not counted above)`);
   console.log(JSON.stringify(r));
 }
