@@ -10,6 +10,7 @@ import { runOnce } from '../src/pipeline/run-once.ts';
 import { startRuntime } from '../src/pipeline/runtime.ts';
 import { firstCheckAt } from '../src/pipeline/zone-list.ts';
 import { ListCache } from '../src/state/list-cache.ts';
+import { StateKeys } from '../src/state/keys.ts';
 import type { PrivateRedis } from '../src/state/private-redis.ts';
 import type { RedisClient } from '../src/state/redis-connection.ts';
 
@@ -160,7 +161,7 @@ async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions
  * the slot length had been known before the first cycle).
  */
 async function rescaleFirstChecks(prefix: string, zones: number, every: number, redis: RedisClient): Promise<void> {
-  const cache = new ListCache(redis, prefix);
+  const cache = new ListCache(redis, new StateKeys(prefix));
   for (let z = 0; z < zones; z++) {
     const id = zoneId(z);
     const c = await cache.get(id);

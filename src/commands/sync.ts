@@ -53,7 +53,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
   });
   const forced = opts.force && !mode.dryRun ? (zones ?? config.zones.map((z) => z.id)) : [];
   try {
-    for (const z of forced) await rt.ctx.state.setForce(z, 3600);
+    for (const z of forced) await rt.ctx.state.guard.setForce(z, 3600);
     const stopProgress = opts.json ? () => {} : showProgress(rt.ctx.events);
     const result = await run().finally(stopProgress);
     let code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
@@ -73,7 +73,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
     }
     return code;
   } finally {
-    for (const z of forced) await rt.ctx.state.takeForce(z);
+    for (const z of forced) await rt.ctx.state.guard.takeForce(z);
     stopSignals();
     await rt.close();
   }

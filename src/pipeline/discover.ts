@@ -23,11 +23,11 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
   const scan = await scanScope(ctx, name, scope, signal);
   // Another replica may know the connector: do not record a scan this process cannot make.
   if (!scan.made) return summary(scan);
-  await ctx.state.saveScan(scope.id, scan.result, scan.at);
+  await ctx.state.snapshots.saveScan(scope.id, scan.result, scan.at);
   ctx.metrics.scans.inc({ connector: name, status: scan.result.status });
   const out = summary(scan);
   if (scan.result.status !== 'complete') {
-    await ctx.state.recordError(`discover ${scope.id}`, `${scan.result.status}: ${scan.result.error ?? 'unknown error'}`, scan.at);
+    await ctx.state.errors.record(`discover ${scope.id}`, `${scan.result.status}: ${scan.result.error ?? 'unknown error'}`, scan.at);
   }
   logScan(ctx, scan);
   ctx.events.emit('scope', { ...out, cycleId });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ZoneSettings } from '../reconcile/types.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
-import { fullReadReason, listCache } from './zone-list.ts';
+import { fullReadReason } from './zone-list.ts';
 
 /** Changed with anything that changes what a plan is made from, so an older daemon's fingerprint never matches. */
 const PLAN_INPUTS_VERSION = 1;
@@ -22,13 +22,13 @@ type Ctx = Pick<PipelineContext, 'config' | 'state' | 'epoch' | 'cloudflare'>;
  */
 export async function planInputsDigest(ctx: Ctx, zone: ZoneSettings, now: number): Promise<string | null> {
   const { state } = ctx;
-  if ((await state.getZoneStatus(zone.id)).heldPlanId) return null;
+  if ((await state.zones.get(zone.id)).heldPlanId) return null;
   if (await ctx.epoch.recovery(zone.id)) return null;
-  if ((await state.countTombstones(zone.id)) > 0) return null;
-  const supported = await state.getCachedText(`supported-regions:${zone.id}`);
+  if ((await state.tombstones.count(zone.id)) > 0) return null;
+  const supported = await state.caches.getText(`supported-regions:${zone.id}`);
   if (supported === null) return null;
-  const registry = await state.getRegistry(zone.id);
-  const cached = await listCache(ctx).get(zone.id);
+  const registry = await state.registry.get(zone.id);
+  const cached = await ctx.state.lists.get(zone.id);
   if (!cached || (await fullReadReason(ctx, zone.id, cached, registry, now)) !== null) return null;
 
   const hash = createHash('sha256');
@@ -39,9 +39,9 @@ export async function planInputsDigest(ctx: Ctx, zone: ZoneSettings, now: number
   // Sorted: the order of a Redis hash's fields is not part of what it holds.
   for (const ip of [...registry.keys()].sort()) add([ip, registry.get(ip)]);
   for (const name of zoneConnectors(ctx, zone)) {
-    const scopes = (await state.getScopes(name))?.scopes ?? [];
-    add([name, await state.scopesUnlisted(name), scopes.map((s) => s.id)]);
-    for (const s of await state.getScanFingerprints(scopes.map((x) => x.id))) {
+    const scopes = (await state.snapshots.getScopes(name))?.scopes ?? [];
+    add([name, await state.snapshots.scopesUnlisted(name), scopes.map((s) => s.id)]);
+    for (const s of await state.snapshots.getScanFingerprints(scopes.map((x) => x.id))) {
       add([s.scope, s.scan, s.completeDigest, s.scannedAt > 0 && now - s.scannedAt <= ctx.config.schedule.maxScanAgeMs]);
     }
   }

@@ -106,7 +106,7 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
       timeoutMs: config.cloudflare.timeoutMs,
       onRequest: (info) => metrics.cloudflareRequest(info),
       // A dry run still learns a zone's family for itself (in this process) but does not tell the daemon.
-      familyMemory: { get: (z) => state.getFamily(z), set: readOnly ? async () => {} : (z, f) => state.setFamily(z, f) },
+      familyMemory: { get: (z) => state.caches.getFamily(z), set: readOnly ? async () => {} : (z, f) => state.caches.setFamily(z, f) },
       onWarning: (w) => logger.warn({ warning: w }, 'unexpected entry in a Cloudflare response'),
       userAgent: 'origin-region-sync',
       // A worker hands a job back rather than sit out a spent window; a command (a dry run, recover) waits.

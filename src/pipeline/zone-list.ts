@@ -1,7 +1,7 @@
 import { CloudflareApiError } from '../cloudflare/errors.ts';
 import type { Mapping, UnparsedEntry } from '../cloudflare/types.ts';
 import type { RegistryEntry } from '../reconcile/types.ts';
-import { ListCache } from '../state/list-cache.ts';
+import type { ListCache } from '../state/list-cache.ts';
 import type { PipelineContext } from './context.ts';
 
 /** Where the list a plan was made from came from: Cloudflare just now, or the cache (and how old its last full read is). */
@@ -20,10 +20,6 @@ export interface ZoneList {
 }
 
 type Ctx = Pick<PipelineContext, 'config' | 'state' | 'cloudflare' | 'epoch'>;
-
-export function listCache(ctx: Pick<PipelineContext, 'config' | 'state'>): ListCache {
-  return new ListCache(ctx.state.redis, ctx.config.redis.prefix);
-}
 
 /** A fraction in [0, 1) fixed by the zone id (FNV-1a). */
 function spread(zoneId: string): number {
@@ -60,7 +56,7 @@ export async function fullReadReason(
   if (cached.stale) return cached.stale;
   if (now >= Math.min(cached.checkAt, cached.readAt + every)) return 'drift check due';
   for (const e of registry.values()) if (e.pending) return 'writes of unknown outcome pending';
-  const asked = await listCache(ctx).fullRequested(zoneId);
+  const asked = await ctx.state.lists.fullRequested(zoneId);
   if (asked && asked.at >= cached.readAt) return asked.reason;
   return null;
 }
@@ -76,7 +72,7 @@ export async function readZoneList(
   registry: ReadonlyMap<string, RegistryEntry>,
   opts: { signal?: AbortSignal | undefined; dryRun: boolean; full?: string | undefined },
 ): Promise<ZoneList> {
-  const cache = listCache(ctx);
+  const cache = ctx.state.lists;
   const epoch = ctx.epoch.remembered?.id ?? null;
   const now = Date.now();
   const cached = await cache.get(zoneId);

@@ -196,9 +196,9 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
   const params = { schema: { params: { type: 'object', properties: { id: planId }, required: ['id'] } }, onRequest: admin };
   route<unknown, unknown, { id: string }>('/plans/:id', ['GET'], params, async (req, reply) => {
     const { state } = usable(pending).ctx;
-    const plan = await state.getPlan(req.params.id);
+    const plan = await state.plans.get(req.params.id);
     if (!plan) throw httpError(404, `no plan ${req.params.id} (plans are kept 7 days)`);
-    return send(reply, 200, { ...plan, batches: await state.getBatches(req.params.id) });
+    return send(reply, 200, { ...plan, batches: await state.plans.getBatches(req.params.id) });
   });
   route<unknown, unknown, { id: string }>('/plans/:id/approve', ['POST'], params, async (req, reply) => {
     const r = await approvePlan(usable(pending), req.params.id);

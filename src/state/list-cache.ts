@@ -1,5 +1,6 @@
 import type { ListProgress, Mapping, UnparsedEntry } from '../cloudflare/types.ts';
 import type { Vendor } from '../model/index.ts';
+import type { StateKeys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 
 /** A zone's list as last read from Cloudflare in full, with the daemon's own known writes laid over it. */
@@ -57,23 +58,19 @@ return 0`;
 /**
  * The last list of each zone, kept so that an unchanged zone is not read page by page every cycle
  * (external-dns's `--provider-cache-time`): the reconcile of a zone is its only writer (reconciles of a zone
- * are serialized), and dry runs only read it. Keys live beside the other state, under `<prefix>:state:`.
+ * are serialized), and dry runs only read it.
  */
 export class ListCache {
   private readonly redis: RedisClient;
-  private readonly p: string;
+  private readonly keys: StateKeys;
 
-  constructor(redis: RedisClient, prefix: string) {
+  constructor(redis: RedisClient, keys: StateKeys) {
     this.redis = redis;
-    this.p = `${prefix}:state:`;
-  }
-
-  private k(kind: string, zoneId: string): string {
-    return `${this.p}${kind}:${zoneId}`;
+    this.keys = keys;
   }
 
   async get(zoneId: string): Promise<CachedList | null> {
-    const v = await this.redis.get(this.k('list', zoneId));
+    const v = await this.redis.get(this.keys.list(zoneId));
     if (!v) return null;
     const s = JSON.parse(v) as StoredList;
     return {
@@ -90,7 +87,7 @@ export class ListCache {
   /** After a full read that started at `readAt`: the list as read, and any full-read request it answers is settled. */
   async putRead(zoneId: string, epoch: string | null, readAt: number, checkAt: number, list: { mappings: Mapping[]; unparsed: UnparsedEntry[] }): Promise<void> {
     await this.write(zoneId, { epoch, readAt, updatedAt: readAt, checkAt, m: list.mappings.map((x) => [x.ip, x.vendor, x.region]), unparsed: list.unparsed });
-    await this.redis.eval(CLEAR_IF_NOT_NEWER, 1, this.k('list-full', zoneId), String(readAt));
+    await this.redis.eval(CLEAR_IF_NOT_NEWER, 1, this.keys.listFull(zoneId), String(readAt));
   }
 
   /**
@@ -98,7 +95,7 @@ export class ListCache {
    * crash between sending and recording leaves a list that is read again, not one that is trusted.
    */
   async markStale(zoneId: string, why: string): Promise<void> {
-    const cur = await this.redis.get(this.k('list', zoneId));
+    const cur = await this.redis.get(this.keys.list(zoneId));
     if (!cur) return;
     const s = JSON.parse(cur) as StoredList;
     s.stale ??= why;
@@ -110,7 +107,7 @@ export class ListCache {
    * trusted again (unless it was stale before the writes); otherwise it stays stale, with why.
    */
   async applyWrites(zoneId: string, writes: KnownWrites, writing: string, now = Date.now()): Promise<void> {
-    const cur = await this.redis.get(this.k('list', zoneId));
+    const cur = await this.redis.get(this.keys.list(zoneId));
     if (!cur) return;
     const s = JSON.parse(cur) as StoredList;
     const byIp = new Map(s.m.map((x) => [x[0], x]));
@@ -124,37 +121,37 @@ export class ListCache {
   }
 
   async drop(zoneId: string): Promise<void> {
-    await this.redis.del(this.k('list', zoneId), this.k('list-progress', zoneId));
+    await this.redis.del(this.keys.list(zoneId), this.keys.listProgress(zoneId));
   }
 
   /** `resync --full`: the next reconcile of the zone reads the whole list, whatever the cache holds. */
   async requestFull(zoneId: string, reason: string, at = Date.now()): Promise<void> {
-    await this.redis.set(this.k('list-full', zoneId), JSON.stringify({ at, reason } satisfies FullReadRequest), 'EX', DAY);
+    await this.redis.set(this.keys.listFull(zoneId), JSON.stringify({ at, reason } satisfies FullReadRequest), 'EX', DAY);
   }
 
   async fullRequested(zoneId: string): Promise<FullReadRequest | null> {
-    const v = await this.redis.get(this.k('list-full', zoneId));
+    const v = await this.redis.get(this.keys.listFull(zoneId));
     return v ? (JSON.parse(v) as FullReadRequest) : null;
   }
 
   /** Where a walk stopped by a 429 (or a spent budget) got to, for the retry to read on from; `startedAt`: its first page. */
   async saveProgress(zoneId: string, epoch: string | null, progress: ListProgress, startedAt: number): Promise<void> {
-    await this.redis.set(this.k('list-progress', zoneId), JSON.stringify({ epoch, progress, startedAt }), 'EX', PROGRESS_TTL_SECONDS);
+    await this.redis.set(this.keys.listProgress(zoneId), JSON.stringify({ epoch, progress, startedAt }), 'EX', PROGRESS_TTL_SECONDS);
   }
 
   async getProgress(zoneId: string, epoch: string | null): Promise<{ progress: ListProgress; startedAt: number } | undefined> {
-    const v = await this.redis.get(this.k('list-progress', zoneId));
+    const v = await this.redis.get(this.keys.listProgress(zoneId));
     if (!v) return undefined;
     const s = JSON.parse(v) as { epoch: string | null; progress: ListProgress; startedAt: number };
     return s.epoch === epoch ? { progress: s.progress, startedAt: s.startedAt } : undefined;
   }
 
   async clearProgress(zoneId: string): Promise<void> {
-    await this.redis.del(this.k('list-progress', zoneId));
+    await this.redis.del(this.keys.listProgress(zoneId));
   }
 
   private async write(zoneId: string, s: StoredList): Promise<void> {
     // Kept a day past its last use: a zone no longer reconciled does not keep its list forever.
-    await this.redis.set(this.k('list', zoneId), JSON.stringify(s), 'EX', DAY);
+    await this.redis.set(this.keys.list(zoneId), JSON.stringify(s), 'EX', DAY);
   }
 }

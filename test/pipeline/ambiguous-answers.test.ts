@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListFault, WriteFault } from '../../src/emulators/cloudflare/index.ts';
-import { listCache } from '../../src/pipeline/zone-list.ts';
 import { collectStatus } from '../../src/server/status.ts';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
@@ -13,8 +12,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-const registry = async () => h!.rt.ctx.state.getRegistry(ZONE);
-const tombstones = async () => h!.rt.ctx.state.getTombstones(ZONE);
+const registry = async () => h!.rt.ctx.state.registry.get(ZONE);
+const tombstones = async () => h!.rt.ctx.state.tombstones.get(ZONE);
 const held = () => h!.emu.mappings(ZONE).map((m) => m.origin_ip);
 
 describe('pipeline: a list answer that is not clearly a list', () => {
@@ -40,7 +39,7 @@ describe('pipeline: a list answer that is not clearly a list', () => {
 
     // The list must be read for the fault to matter (the cache would answer otherwise); a read that fails
     // leaves the request for a full read standing, so the good cycle below reads in full too.
-    await listCache(h.rt.ctx).requestFull(ZONE, 'test: read the list');
+    await h.rt.ctx.state.lists.requestFull(ZONE, 'test: read the list');
     h.emu.setFaults({ listFault });
     h.emu.clearStats();
     const bad = await h.once();

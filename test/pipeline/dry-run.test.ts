@@ -101,7 +101,7 @@ describe('dry run (plan, sync --once --dry-run)', () => {
     // The pending work is intact: a daemon starting now applies the very plan that was approved.
     await h.rt.close();
     h.rt = await startRuntime({ config: h.config, logger, workers: true, schedule: false });
-    await until(async () => (await h!.rt.ctx.state.getPlan(heldPlan.id))?.status === 'applied', { what: 'the approved plan to be applied' });
+    await until(async () => (await h!.rt.ctx.state.plans.get(heldPlan.id))?.status === 'applied', { what: 'the approved plan to be applied' });
     expect(h.emu.mappings(ZONE)).toHaveLength(50);
   });
 
@@ -147,6 +147,6 @@ describe('dry run (plan, sync --once --dry-run)', () => {
     expect(dry.upserts).toHaveLength(5);
     expect(dry.api).toBe('v2');
     expect(h.writes()).toBe(0);
-    expect(await h.rt.ctx.state.getFamily(ZONE)).toBeUndefined();
+    expect(await h.rt.ctx.state.caches.getFamily(ZONE)).toBeUndefined();
   });
 });

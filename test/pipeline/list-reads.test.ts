@@ -73,7 +73,7 @@ describe('pipeline: Cloudflare reads within the shared budget', () => {
     expect(listPages(h, 429)).toBeGreaterThan(0);
     // Every page was read once: a walk restarted at page 1 would read pages 1–4 again.
     expect(listPages(h)).toBe(10);
-    expect((await h.rt.ctx.state.getZoneStatus(ZONE)).unmanaged).toBe(1000);
+    expect((await h.rt.ctx.state.zones.get(ZONE)).unmanaged).toBe(1000);
   });
 });
 
@@ -90,7 +90,7 @@ describe('pipeline: the list cache', () => {
     expect(h.reads()).toBe(0);
     expect(h.writes()).toBe(0);
     // The cache held what the first cycle wrote, laid over the list it read before writing.
-    expect(await h.rt.ctx.state.getZoneStatus(ZONE)).toMatchObject({ managed: 300, listFrom: 'cache' });
+    expect(await h.rt.ctx.state.zones.get(ZONE)).toMatchObject({ managed: 300, listFrom: 'cache' });
   });
 
   it('sees drift made by someone else once the drift check is due, and not before', { timeout: 60_000 }, async () => {

@@ -22,6 +22,6 @@ describe('stored plans: how long they are kept', () => {
     expect(noopTtl).toBeGreaterThan(twoCycles - 10);
     expect(noopTtl).toBeLessThanOrEqual(twoCycles);
     expect(twoCycles).toBeLessThan(3600);
-    expect((await h.rt.ctx.state.getZoneStatus(ZONE)).lastPlanId).toBe(noop.plan!.id);
+    expect((await h.rt.ctx.state.zones.get(ZONE)).lastPlanId).toBe(noop.plan!.id);
   });
 });

@@ -25,13 +25,13 @@ describe('pipeline: a zone where nothing changed is not planned again', () => {
     expect(settling.zones[0]!.result).toMatchObject({ status: 'noop' });
     expect(settling.zones[0]!.result.statusReason).toBeUndefined();
     h.emu.clearStats();
-    const before = await h.rt.ctx.state.getZoneStatus(ZONE);
+    const before = await h.rt.ctx.state.zones.get(ZONE);
     await sleep(5);
     const r = await quiet(h);
     expect(r.zones[0]!.result).toMatchObject({ status: 'noop', planId: settling.zones[0]!.result.planId });
     expect(r.zones[0]!.plan?.id).toBe(settling.zones[0]!.result.planId);
     expect(h.reads() + h.writes()).toBe(0);
-    const after = await h.rt.ctx.state.getZoneStatus(ZONE);
+    const after = await h.rt.ctx.state.zones.get(ZONE);
     expect(after.lastCompleteAt).toBeGreaterThan(before.lastCompleteAt!);
     expect(after).toMatchObject({ lastPlanId: before.lastPlanId, managed: 300, lastStatus: 'noop' });
   });
