@@ -128,6 +128,9 @@ describe('pipeline: the list cache', () => {
     expect(next.zones[0]!.plan!.list?.why).toMatch(/without a known outcome|unknown outcome/);
     expect(listPages(h)).toBe(1);
     expect(next.zones[0]!.plan!.upserts).toEqual([]);
+    // That read settled the pending ownership: the cycle after it is served from the cache again.
+    expect([...(await h.rt.ctx.state.getRegistry(ZONE)).values()].filter((e) => e.pending)).toEqual([]);
+    expect((await h.once()).zones[0]!.plan!.list?.from).toBe('cache');
   });
 
   it('reads in full on resync --full, and from the cache again after', { timeout: 60_000 }, async () => {
@@ -140,7 +143,7 @@ describe('pipeline: the list cache', () => {
     const [c] = await waitForJobs<CycleResult>(h.rt.ctx.queues.cycle, [r.jobId], { pollMs: 25 });
     const cycle = (c as { result: CycleResult }).result;
     const zone = await waitForZone(h.rt, ZONE, cycle.reconciles[0]!.jobId, cycle.discoveredAt, false);
-    expect(zone.plan!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (cli --full)' });
+    expect(zone.plan!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (resync --full)' });
     expect(listPages(h)).toBe(1);
     const after = await h.once();
     expect(after.zones[0]!.plan!.list?.from).toBe('cache');
@@ -152,5 +155,10 @@ describe('pipeline: the list cache', () => {
     expect(dry.zones[0]!.plan!.list?.from).toBe('cloudflare');
     const real = await h.once();
     expect(real.zones[0]!.plan!.list).toMatchObject({ from: 'cloudflare', why: 'no cached list' });
+    // Once the daemon has cached the zone, a dry run plans from the same cache (and says so).
+    h.emu.clearStats();
+    const again = await h.once({ dryRun: true });
+    expect(again.zones[0]!.plan!.list?.from).toBe('cache');
+    expect(h.reads()).toBe(0);
   });
 });
