@@ -67,8 +67,9 @@ export async function fullReadReason(
 
 /**
  * The zone's list for planning: from the cache while it can stand for the zone, else (or when `full` says
- * why it must be read) read from Cloudflare in full and, unless `dryRun`, kept. A walk stopped by a 429 resumes where it stopped; a dry run
- * neither resumes nor keeps anything, so it changes nothing a real run does.
+ * why it must be read) read from Cloudflare in full and, unless `dryRun`, kept. A walk stopped by a 429
+ * resumes where it stopped; a dry run neither resumes nor keeps anything, so it changes nothing a real
+ * run does.
  */
 export async function readZoneList(
   ctx: Ctx,
