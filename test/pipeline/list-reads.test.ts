@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderPlan, renderStatus } from '../../src/commands/render.ts';
 import { pauseCloudflare } from '../../src/pipeline/cloudflare-pace.ts';
+import { collectStatus } from '../../src/server/status.ts';
 import { requestResync } from '../../src/pipeline/requests.ts';
 import { waitForZone } from '../../src/pipeline/run-once.ts';
 import { waitForJobs } from '../../src/pipeline/wait.ts';
@@ -92,6 +94,9 @@ describe('pipeline: the list cache', () => {
     expect(h.writes()).toBe(0);
     // The cache held what the first cycle wrote, laid over the list it read before writing.
     expect(await h.rt.ctx.state.getZoneStatus(ZONE)).toMatchObject({ managed: 300, listFrom: 'cache' });
+    // What `plan` and `status` print.
+    expect(renderPlan(h.config, second.zones[0]!.plan!)).toMatch(/list: from the list cache \(last full read \d+m?s before the plan\)/);
+    expect(renderStatus(h.config, await collectStatus(h.config, h.rt.ctx.state, h.rt.ctx.queues))).toMatch(/list read[\s\S]*ago \(cache\)/);
   });
 
   it('sees drift made by someone else once the drift check is due, and not before', { timeout: 60_000 }, async () => {
