@@ -6,6 +6,7 @@ import { collectStatus } from '../../src/server/status.ts';
 import { requestResync } from '../../src/pipeline/requests.ts';
 import { waitForZone } from '../../src/pipeline/run-once.ts';
 import { waitForJobs } from '../../src/pipeline/wait.ts';
+import { listCache } from '../../src/pipeline/zone-list.ts';
 import type { CycleResult } from '../../src/pipeline/jobs.ts';
 import { origins, startHarness, ZONE, type Harness } from '../helpers/pipeline.ts';
 
@@ -136,6 +137,27 @@ describe('pipeline: the list cache', () => {
     // That read settled the pending ownership: the cycle after it is served from the cache again.
     expect([...(await h.rt.ctx.state.getRegistry(ZONE)).values()].filter((e) => e.pending)).toEqual([]);
     expect((await h.once()).zones[0]!.plan!.list?.from).toBe('cache');
+  });
+
+  it('marks the cached list stale while writes are in flight: a crash then leaves a zone that is read in full', { timeout: 60_000 }, async () => {
+    h = await startHarness({ config: { ...v2({ timeout: '2s' }), worker: { applyAttempts: 1 } }, inventory: origins(30) });
+    await h.once();
+    await h.setInventory(origins(40));
+    // The answers to writes hang until the client gives up: the batch is sent, its result not yet known.
+    h.emu.setFaults({ writeFault: 'late' });
+    const run = h.once();
+    const cache = listCache(h.rt.ctx);
+    let stale: string | undefined;
+    for (let i = 0; i < 200 && !stale; i++) {
+      stale = (await cache.get(ZONE))?.stale;
+      if (!stale) await sleep(10);
+    }
+    expect(stale).toMatch(/^plan \S+ was being applied$/);
+    await run;
+    h.emu.setFaults({ writeFault: 'off' });
+    const next = await h.once();
+    expect(next.zones[0]!.plan!.list?.from).toBe('cloudflare');
+    expect(h.emu.mappings(ZONE)).toHaveLength(40);
   });
 
   it('reads in full on resync --full, and from the cache again after', { timeout: 60_000 }, async () => {
