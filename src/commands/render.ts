@@ -148,7 +148,7 @@ export function renderStatus(config: Config, r: StatusReport): string {
   const out: string[] = [];
   out.push(
     table(
-      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'last complete reconcile', 'ready', 'scopes'],
+      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'list read', 'last complete reconcile', 'ready', 'scopes'],
       r.zones.map((z) => [
         z.name ?? z.id,
         z.policy,
@@ -158,6 +158,8 @@ export function renderStatus(config: Config, r: StatusReport): string {
         z.budgetLeft ?? '–',
         z.overflow ?? '–',
         `${z.lastStatus ?? '–'}${z.heldPlanId ? ` (held: ${z.heldPlanId})` : ''}`,
+        // The last plan's list: read now, or cached from a full read this long ago (cloudflare.driftCheckEvery).
+        z.listReadAt ? `${formatDuration(Math.max(0, r.at - z.listReadAt))} ago${z.listFrom === 'cache' ? ' (cache)' : ''}` : '–',
         age(z.ageSeconds),
         z.ready ? 'yes' : 'no',
         z.degraded ? `DEGRADED since ${ago(z.degraded.since)}` : 'ok',

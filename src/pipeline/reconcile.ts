@@ -9,7 +9,7 @@ import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
 import { checkEpoch } from './bootstrap.ts';
 import { BudgetHold } from './cloudflare-budget.ts';
-import { pauseCloudflare } from './cloudflare-pace.ts';
+import { paceFromHeaders, pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { handBack } from './handback.ts';
@@ -87,6 +87,9 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
     }
     throw err;
   }
+
+  // Reads see the Ratelimit header too: a window they nearly spent pauses every replica's requests, writes and reads.
+  if (list.from === 'cloudflare') await paceFromHeaders(ctx);
 
   const writes = plan.upserts.length + plan.deletes.length;
   const zoneStatus = await ctx.state.zones.get(zoneId);

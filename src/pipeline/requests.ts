@@ -26,7 +26,8 @@ export async function requestResync(rt: Runtime, req: ResyncRequest): Promise<{ 
   // Asked for before the cycle is queued: whichever reconcile of the zone runs next reads in full.
   if (req.full) {
     const cache = rt.ctx.state.lists;
-    for (const z of zones ?? config.zones.map((x) => x.id)) await cache.requestFull(z, `full read asked for (${req.reason} --full)`);
+    const asker = req.reason === 'api' ? 'POST /resync with full' : 'resync --full';
+    for (const z of zones ?? config.zones.map((x) => x.id)) await cache.requestFull(z, `full read asked for (${asker})`);
   }
   const job = await rt.enqueueCycle({ reason: req.reason, ...(zones ? { zones } : {}), ...(req.scope ? { scopes: [req.scope] } : {}) });
   return { ok: true, jobId: job.id!, zones: zones ?? config.zones.map((z) => z.id) };

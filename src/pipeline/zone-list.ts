@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CloudflareApiError } from '../cloudflare/errors.ts';
 import type { Mapping, UnparsedEntry } from '../cloudflare/types.ts';
 import type { RegistryEntry } from '../reconcile/types.ts';
@@ -21,11 +22,9 @@ export interface ZoneList {
 
 type Ctx = Pick<PipelineContext, 'config' | 'state' | 'cloudflare' | 'epoch'>;
 
-/** A fraction in [0, 1) fixed by the zone id (FNV-1a). */
+/** A fraction in [0, 1) fixed by the zone id, evenly spread even for ids that differ in one character. */
 function spread(zoneId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < zoneId.length; i++) h = Math.imul(h ^ zoneId.charCodeAt(i), 0x01000193) >>> 0;
-  return h / 2 ** 32;
+  return createHash('sha256').update(zoneId).digest().readUInt32BE(0) / 2 ** 32;
 }
 
 /**
@@ -48,11 +47,12 @@ export async function fullReadReason(
   cached: Awaited<ReturnType<ListCache['get']>>,
   registry: ReadonlyMap<string, RegistryEntry>,
   now: number,
+  epoch: string | null,
 ): Promise<string | null> {
   const every = ctx.config.cloudflare.driftCheckEveryMs;
   if (every <= 0) return 'list cache off (cloudflare.driftCheckEvery 0)';
   if (!cached) return 'no cached list';
-  if (cached.epoch !== (ctx.epoch.remembered?.id ?? null)) return 'cached list is from another state epoch';
+  if (cached.epoch !== epoch) return 'cached list is from another state epoch';
   if (cached.stale) return cached.stale;
   if (now >= Math.min(cached.checkAt, cached.readAt + every)) return 'drift check due';
   for (const e of registry.values()) if (e.pending) return 'writes of unknown outcome pending';
@@ -63,8 +63,9 @@ export async function fullReadReason(
 
 /**
  * The zone's list for planning: from the cache while it can stand for the zone, else (or when `full` says
- * why it must be read) read from Cloudflare in full and, unless `dryRun`, kept. A walk stopped by a 429 resumes where it stopped; a dry run
- * neither resumes nor keeps anything, so it changes nothing a real run does.
+ * why it must be read) read from Cloudflare in full and, unless `dryRun`, kept. A walk stopped by a 429
+ * resumes where it stopped; a dry run neither resumes nor keeps anything, so it changes nothing a real
+ * run does.
  */
 export async function readZoneList(
   ctx: Ctx,
@@ -73,10 +74,11 @@ export async function readZoneList(
   opts: { signal?: AbortSignal | undefined; dryRun: boolean; full?: string | undefined },
 ): Promise<ZoneList> {
   const cache = ctx.state.lists;
-  const epoch = ctx.epoch.remembered?.id ?? null;
+  // Read, not remembered: a dry run has not checked the epoch, and must see the daemon's.
+  const epoch = (await ctx.epoch.getEpoch())?.id ?? null;
   const now = Date.now();
   const cached = await cache.get(zoneId);
-  const why = opts.full ?? (await fullReadReason(ctx, zoneId, cached, registry, now));
+  const why = opts.full ?? (await fullReadReason(ctx, zoneId, cached, registry, now, epoch));
   if (why === null && cached) return { mappings: cached.mappings, unparsed: cached.unparsed, source: { from: 'cache', readAt: cached.readAt } };
 
   const resume = opts.dryRun ? undefined : await cache.getProgress(zoneId, epoch);

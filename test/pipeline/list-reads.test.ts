@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderPlan, renderStatus } from '../../src/commands/render.ts';
 import { pauseCloudflare } from '../../src/pipeline/cloudflare-pace.ts';
+import { collectStatus } from '../../src/server/status.ts';
 import { requestResync } from '../../src/pipeline/requests.ts';
 import { waitForZone } from '../../src/pipeline/run-once.ts';
 import type { CycleResult } from '../../src/pipeline/jobs.ts';
@@ -91,6 +93,9 @@ describe('pipeline: the list cache', () => {
     expect(h.writes()).toBe(0);
     // The cache held what the first cycle wrote, laid over the list it read before writing.
     expect(await h.rt.ctx.state.zones.get(ZONE)).toMatchObject({ managed: 300, listFrom: 'cache' });
+    // What `plan` and `status` print.
+    expect(renderPlan(h.config, second.zones[0]!.plan!)).toMatch(/list: from the list cache \(last full read \d+m?s before the plan\)/);
+    expect(renderStatus(h.config, await collectStatus(h.config, h.rt.ctx.state, h.rt.ctx.queues))).toMatch(/list read[\s\S]*ago \(cache\)/);
   });
 
   it('sees drift made by someone else once the drift check is due, and not before', { timeout: 60_000 }, async () => {
@@ -127,6 +132,30 @@ describe('pipeline: the list cache', () => {
     expect(next.zones[0]!.plan!.list?.why).toMatch(/without a known outcome|unknown outcome/);
     expect(listPages(h)).toBe(1);
     expect(next.zones[0]!.plan!.upserts).toEqual([]);
+    // That read settled the pending ownership: the cycle after it is served from the cache again.
+    expect([...(await h.rt.ctx.state.getRegistry(ZONE)).values()].filter((e) => e.pending)).toEqual([]);
+    expect((await h.once()).zones[0]!.plan!.list?.from).toBe('cache');
+  });
+
+  it('marks the cached list stale while writes are in flight: a crash then leaves a zone that is read in full', { timeout: 60_000 }, async () => {
+    h = await startHarness({ config: { ...v2({ timeout: '2s' }), worker: { applyAttempts: 1 } }, inventory: origins(30) });
+    await h.once();
+    await h.setInventory(origins(40));
+    // The answers to writes hang until the client gives up: the batch is sent, its result not yet known.
+    h.emu.setFaults({ writeFault: 'late' });
+    const run = h.once();
+    const cache = listCache(h.rt.ctx);
+    let stale: string | undefined;
+    for (let i = 0; i < 200 && !stale; i++) {
+      stale = (await cache.get(ZONE))?.stale;
+      if (!stale) await sleep(10);
+    }
+    expect(stale).toMatch(/^plan \S+ was being applied$/);
+    await run;
+    h.emu.setFaults({ writeFault: 'off' });
+    const next = await h.once();
+    expect(next.zones[0]!.plan!.list?.from).toBe('cloudflare');
+    expect(h.emu.mappings(ZONE)).toHaveLength(40);
   });
 
   it('reads in full on resync --full, and from the cache again after', { timeout: 60_000 }, async () => {
@@ -139,7 +168,7 @@ describe('pipeline: the list cache', () => {
     const [c] = await h.rt.ctx.jobs.wait<CycleResult>(h.rt.ctx.queues.cycle, [r.jobId]);
     const cycle = (c as { result: CycleResult }).result;
     const zone = await waitForZone(h.rt, ZONE, cycle.reconciles[0]!.jobId, cycle.discoveredAt, false);
-    expect(zone.plan!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (cli --full)' });
+    expect(zone.plan!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (resync --full)' });
     expect(listPages(h)).toBe(1);
     const after = await h.once();
     expect(after.zones[0]!.plan!.list?.from).toBe('cache');
@@ -151,5 +180,10 @@ describe('pipeline: the list cache', () => {
     expect(dry.zones[0]!.plan!.list?.from).toBe('cloudflare');
     const real = await h.once();
     expect(real.zones[0]!.plan!.list).toMatchObject({ from: 'cloudflare', why: 'no cached list' });
+    // Once the daemon has cached the zone, a dry run plans from the same cache (and says so).
+    h.emu.clearStats();
+    const again = await h.once({ dryRun: true });
+    expect(again.zones[0]!.plan!.list?.from).toBe('cache');
+    expect(h.reads()).toBe(0);
   });
 });
