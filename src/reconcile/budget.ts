@@ -1,9 +1,10 @@
-import { upsert, type Held } from './classify.ts';
+import { upsert, type Held, type Zone } from './classify.ts';
 import type { DesiredOrigin } from './desired.ts';
 import { FirstInOrder } from './first-in-order.ts';
 import { compareKeys } from './ip-order.ts';
 import type { SkipList } from './skips.ts';
-import type { CurrentMapping, Delete, Plan, Upsert } from './types.ts';
+import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
+import type { CurrentMapping, Delete, Plan, PlanInput, Upsert } from './types.ts';
 
 export interface Candidates {
   /** Desired origins the zone holds. */
@@ -23,6 +24,26 @@ export interface Fitted {
   frozenDeletes: number;
 }
 
+export interface Room {
+  /** min(Cloudflare's cap, the zone's maxMappings). */
+  cap: number;
+  /** Mappings that are not ours (and not taken over), unreadable entries included. */
+  unmanaged: number;
+  /** What this daemon may hold: cap − unmanaged − reserve. */
+  available: number;
+  /** What is left of it for desired origins once the mappings that stay are counted. */
+  slots: number;
+}
+
+/** Rule 4's arithmetic: Budget = min(3,500, maxMappings) − unmanaged − reserve. */
+export function budgetRoom(input: PlanInput, zone: Zone, adoptable: ReadonlySet<string>, staying: number): Room {
+  const cap = Math.min(input.cloudflareCap ?? MAX_MAPPINGS_PER_ZONE, input.zone.maxMappings);
+  let unmanaged = input.unparsed?.length ?? 0;
+  for (const m of zone.current.values()) if (!zone.owned(m.ip) && !adoptable.has(m.ip)) unmanaged++;
+  const available = Math.max(0, cap - unmanaged - input.zone.reserve);
+  return { cap, unmanaged, available, slots: Math.max(0, available - staying) };
+}
+
 /**
  * Rule 4, the capacity budget: everything that stays occupies a slot, and desired origins take what is
  * left in a fixed order. Mappings the daemon may not remove come first; then priority rank; within a
@@ -31,7 +52,7 @@ export interface Fitted {
  */
 export function fitBudget(
   c: Candidates,
-  room: { slots: number; available: number },
+  room: Room,
   current: ReadonlyMap<string, CurrentMapping>,
   freeze: boolean,
   skipped: SkipList,

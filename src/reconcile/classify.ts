@@ -112,6 +112,13 @@ function held(input: PlanInput, zone: Zone, d: DesiredOrigin, cur: CurrentMappin
   out.held.push(same ? { d, evictable: false, remember } : { d, evictable: false, upsert: upsert(d, 'adopt', cur) });
 }
 
+/** Registry entries with nothing behind them: our write never landed, or the mapping is gone and unwanted. */
+export function staleEntries(registry: PlanInput['registry'], zone: Zone, desired: ReadonlyMap<string, DesiredOrigin>): string[] {
+  const stale: string[] = [];
+  for (const ip of registry.keys()) if (!zone.owned(ip) || (!zone.current.has(ip) && !desired.has(ip))) stale.push(ip);
+  return stale;
+}
+
 export function upsert(d: DesiredOrigin, kind: Upsert['kind'], from?: CurrentMapping): Upsert {
   const o = d.origin;
   return {

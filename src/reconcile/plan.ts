@@ -1,6 +1,6 @@
 import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
-import { fitBudget } from './budget.ts';
-import { classify, readZone } from './classify.ts';
+import { budgetRoom, fitBudget } from './budget.ts';
+import { classify, readZone, staleEntries } from './classify.ts';
 import { buildDesired, type DesiredOrigin } from './desired.ts';
 import { basisDigestByIp, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
@@ -8,7 +8,7 @@ import { sortByIp, cmp } from './ip-order.ts';
 import { policyOnDeletes, policyOnHeld } from './policy.ts';
 import { freezeDeletes, recoveryReport } from './recovery.ts';
 import { SkipList } from './skips.ts';
-import { countMisses } from './tombstones.ts';
+import { countMisses, toDelete } from './tombstones.ts';
 import type { Delete, Plan, PlanInput } from './types.ts';
 
 /** Kept for the planner's callers; the limit itself lives with the Cloudflare client. */
@@ -42,27 +42,19 @@ export function planZone(input: PlanInput): Plan {
   const staying = misses.staying + allowed.held + unfrozen.frozen;
 
   // Rule 4: the capacity budget and the priority order.
-  const cap = Math.min(input.cloudflareCap ?? CLOUDFLARE_CAP, zone.maxMappings);
-  let unmanaged = input.unparsed?.length ?? 0;
-  for (const m of current.values()) if (!owned(m.ip) && !classified.adoptable.has(m.ip)) unmanaged++;
-  const available = Math.max(0, cap - unmanaged - zone.reserve);
+  const room = budgetRoom(input, listed, classified.adoptable, staying);
   const fitted = fitBudget(
     { held: classified.held, desired, decided: classified.decided, recreate: classified.recreate },
-    { slots: Math.max(0, available - staying), available },
+    room,
     current,
     !!input.recovery?.freezeDeletes,
     skipped,
     input.sample,
   );
-  const deletes: Delete[] = sortByIp(
-    [...unfrozen.kept.map((r) => ({ ip: r.mapping.ip, vendor: r.mapping.vendor, region: r.mapping.region, reason: r.reason, scope: r.scope })), ...fitted.deletes],
-    (d) => d.ip,
-  );
+  const deletes: Delete[] = sortByIp([...unfrozen.kept.map(toDelete), ...fitted.deletes], (d) => d.ip);
   const upserts = sortByIp(fitted.upserts, (u) => u.ip);
-
-  // Registry entries with nothing behind them: our write never landed, or the mapping is gone and unwanted.
-  const forget: string[] = [];
-  for (const ip of input.registry.keys()) if (!owned(ip) || (!current.has(ip) && !desired.has(ip))) forget.push(ip);
+  // Rule 2 again: registry entries with nothing behind them.
+  const forget = staleEntries(input.registry, listed, desired);
 
   const frozenDeletes = unfrozen.frozen + fitted.frozenDeletes;
   const recovery = input.recovery ? recoveryReport(input.recovery, listed, desired, classified.adoptable, classified.identical, frozenDeletes) : undefined;
@@ -70,6 +62,7 @@ export function planZone(input: PlanInput): Plan {
   let managedBefore = 0;
   for (const ip of current.keys()) if (owned(ip)) managedBefore++;
   const managedAfter = fitted.fitted + staying;
+  const { cap, unmanaged, available } = room;
   const changes = upserts.filter((u) => u.kind === 'update' || u.kind === 'repair' || u.kind === 'adopt').length;
   const overflowTotal = fitted.overflow.total;
 

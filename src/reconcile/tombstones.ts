@@ -2,7 +2,7 @@ import type { Zone } from './classify.ts';
 import type { DesiredOrigin } from './desired.ts';
 import { sortByIp } from './ip-order.ts';
 import type { SkipList } from './skips.ts';
-import type { CurrentMapping, DeleteReason, PlanInput, Tombstone } from './types.ts';
+import type { CurrentMapping, Delete, DeleteReason, PlanInput, Tombstone } from './types.ts';
 
 /** A managed mapping nobody wants any more, past its tombstone: a delete, unless a later rule holds it. */
 export interface Retiring {
@@ -74,4 +74,8 @@ export function countMisses(
     retiring.push({ mapping: m, reason, scope: entry.scope, what });
   }
   return { retiring, tombstones, staying };
+}
+
+export function toDelete(r: Retiring): Delete {
+  return { ip: r.mapping.ip, vendor: r.mapping.vendor, region: r.mapping.region, reason: r.reason, scope: r.scope };
 }
