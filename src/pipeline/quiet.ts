@@ -29,7 +29,8 @@ export async function planInputsDigest(ctx: Ctx, zone: ZoneSettings, now: number
   if (supported === null) return null;
   const registry = await state.registry.get(zone.id);
   const cached = await ctx.state.lists.get(zone.id);
-  if (!cached || (await fullReadReason(ctx, zone.id, cached, registry, now)) !== null) return null;
+  const epoch = (await ctx.epoch.getEpoch())?.id ?? null;
+  if (!cached || (await fullReadReason(ctx, zone.id, cached, registry, now, epoch)) !== null) return null;
 
   const hash = createHash('sha256');
   const add = (part: unknown) => hash.update(JSON.stringify(part) ?? '-').update('\n');

@@ -133,7 +133,7 @@ describe('pipeline: the list cache', () => {
     expect(listPages(h)).toBe(1);
     expect(next.zones[0]!.plan!.upserts).toEqual([]);
     // That read settled the pending ownership: the cycle after it is served from the cache again.
-    expect([...(await h.rt.ctx.state.getRegistry(ZONE)).values()].filter((e) => e.pending)).toEqual([]);
+    expect([...(await h.rt.ctx.state.registry.get(ZONE)).values()].filter((e) => e.pending)).toEqual([]);
     expect((await h.once()).zones[0]!.plan!.list?.from).toBe('cache');
   });
 
@@ -144,7 +144,7 @@ describe('pipeline: the list cache', () => {
     // The answers to writes hang until the client gives up: the batch is sent, its result not yet known.
     h.emu.setFaults({ writeFault: 'late' });
     const run = h.once();
-    const cache = listCache(h.rt.ctx);
+    const cache = h.rt.ctx.state.lists;
     let stale: string | undefined;
     for (let i = 0; i < 200 && !stale; i++) {
       stale = (await cache.get(ZONE))?.stale;

@@ -82,12 +82,11 @@ describe('HTTP server', () => {
     expect((await post({ zone: ZONE, full: 'yes' })).status).toBe(400);
     const ok = await post({ zone: ZONE, full: true });
     expect(ok.status).toBe(202);
-    const { waitForJobs } = await import('../../src/pipeline/wait.ts');
-    const [c] = await waitForJobs<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [((await ok.json()) as { jobId: string }).jobId], { pollMs: 25 });
+    const [c] = await h.rt.ctx.jobs.wait<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [((await ok.json()) as { jobId: string }).jobId]);
     if (c!.state !== 'completed') throw new Error(`cycle ${c!.state}`);
-    const [r] = await waitForJobs<{ planId: string }>(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId], { pollMs: 25 });
+    const [r] = await h.rt.ctx.jobs.wait<{ planId: string }>(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId]);
     if (r!.state !== 'completed') throw new Error(`reconcile ${r!.state}`);
-    expect((await h.rt.ctx.state.getPlan(r!.result.planId))!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (POST /resync with full)' });
+    expect((await h.rt.ctx.state.plans.get(r!.result.planId))!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (POST /resync with full)' });
     expect(h.reads()).toBeGreaterThan(0);
   });
 
