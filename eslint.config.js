@@ -6,6 +6,8 @@ const TOP = { group: ['**/server/**', '**/commands/**', '**/demo/**', '**/cli.ts
 const NO_BULLMQ = { group: ['bullmq'], message: 'src/pipeline/ is the only code that knows BullMQ (types are fine)' };
 const PURE = { group: ['ioredis', 'node:fs*', '**/pipeline/**', '**/state/**', '**/events/**', '**/cloudflare/client*', '**/connectors/*/**'], message: 'src/reconcile/ is the pure planner: state in, plan out, no I/O' };
 const CONNECTOR = { group: ['bullmq', 'ioredis', '**/src/pipeline/**', '**/src/server/**', '**/src/state/**', '**/src/cloudflare/**', '**/src/reconcile/**', '**/src/commands/**'], message: 'a connector knows its vendor and nothing of Cloudflare, queues, zones or Redis' };
+const NO_FAKES = { group: ['**/emulators/**'], message: 'the fakes and the Cloudflare emulator serve tests, the demo and `emulate`: the daemon never imports them (generic HTTP helpers are in src/http/)' };
+const HTTP = { group: ['**/emulators/**', '**/connectors/**', '**/pipeline/**', '**/state/**', '**/events/**', '**/cloudflare/**', '**/reconcile/**', 'ioredis'], message: 'src/http/ holds generic node:http helpers: it imports nothing of the project' };
 const CLIENT = { group: ['ioredis', '**/pipeline/**', '**/state/**', '**/events/**', '**/connectors/**'], message: 'src/cloudflare/ is the Cloudflare client only: no queue, no Redis state, no vendor' };
 
 /**
@@ -37,15 +39,16 @@ export default tseslint.config(
   },
   // Boundaries between the folders (docs/design.md, Layout): what each folder must not import.
   ...boundaries({
-    'src/reconcile': [PURE, TOP, NO_BULLMQ],
-    'connectors': [CONNECTOR],
-    'src/cloudflare': [CLIENT, TOP, NO_BULLMQ],
-    'src/model': [TOP, NO_BULLMQ],
-    'src/config': [TOP, NO_BULLMQ],
-    'src/state': [TOP, NO_BULLMQ],
-    'src/metrics': [TOP],
-    'src/events': [TOP, NO_BULLMQ],
-    'src/pipeline': [TOP],
+    'src/reconcile': [PURE, TOP, NO_BULLMQ, NO_FAKES],
+    'connectors': [CONNECTOR, NO_FAKES],
+    'src/cloudflare': [CLIENT, TOP, NO_BULLMQ, NO_FAKES],
+    'src/model': [TOP, NO_BULLMQ, NO_FAKES],
+    'src/config': [TOP, NO_BULLMQ, NO_FAKES],
+    'src/state': [TOP, NO_BULLMQ, NO_FAKES],
+    'src/metrics': [TOP, NO_FAKES],
+    'src/events': [TOP, NO_BULLMQ, NO_FAKES],
+    'src/pipeline': [TOP, NO_FAKES],
+    'src/http': [HTTP, TOP, NO_BULLMQ],
     'src/emulators': [NO_BULLMQ],
   }),
   {

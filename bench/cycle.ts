@@ -91,9 +91,19 @@ async function startEmulator(latencyMs: number): Promise<{ url: string; child: C
 async function commandsRun(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
   let n = 0;
-  for (const m of info.matchAll(/calls=(\d+)/g)) n += Number(m[1]);
+  const by: Record<string, number> = {};
+  for (const m of info.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)) {
+    n += Number(m[2]);
+    by[m[1]!] = Number(m[2]);
+  }
+  if (process.env.BENCH_TRACE) {
+    const prev = lastBy;
+    lastBy = by;
+    console.log(Object.entries(by).map(([k, v]) => [k, v - (prev[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' '));
+  }
   return n;
 }
+let lastBy: Record<string, number> = {};
 
 async function startDaemon(dir: string, redisUrl: string, apiBase: string, zones: number, api: 'v1' | 'v2' = 'v2'): Promise<Runtime> {
   const file = join(dir, 'origin-region-sync.yaml');

@@ -7,6 +7,8 @@ import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
 import { benchCycle } from './cycle.ts';
 import { benchDiscoveryAws } from './discovery-aws.ts';
 import { benchEvents } from './events.ts';
+import { benchReads, printReads } from './reads.ts';
+import { benchPlanner } from './planner.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -58,10 +60,17 @@ async function main(): Promise<void> {
       for (const ch of c.change) console.log(`  change → applied on ${ch.api} (resync of a converged zone, 1 changed origin, ${ch.changes} times): p50 ${fmtMs(ch.p50Ms)}, p90 ${fmtMs(ch.p90Ms)}, p99 ${fmtMs(ch.p99Ms)}, max ${fmtMs(ch.maxMs)}`);
       report.cycle = c;
     }
+    if (want('reads')) {
+      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: [30, 90], periods: 1 };
+      const runs = await benchReads({ ...o, redis });
+      printReads(runs, o);
+      report.reads = { ...o, runs };
+    }
     if (want('discovery')) {
       const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });
-      console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake and @aws-sdk/client-ec2`);
-      console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB`);
+      console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake (its own process) and @aws-sdk/client-ec2`);
+      console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB (after GC: ${d.startHeapMb} MB before, ${d.retainedHeapMb} MB with the results)`);
+      console.log(`  the fake's process (not counted above): peak rss ${d.fake.peakRssMb} MB, cpu ${fmtMs(d.fake.cpuMs)}`);
       report.discoveryAws = { interfaces: 100_000, regions: 20, ...d };
     }
     if (want('events')) {
@@ -77,6 +86,16 @@ async function main(): Promise<void> {
       console.log(`\nAudit trail: ${a.records.toLocaleString('en')} write records in one zone's stream`);
       console.log(`  ${a.kept.toLocaleString('en')} kept, ${mb(a.bytes)} (MEMORY USAGE; ${a.bytesPerRecord} bytes a record), used_memory +${mb(a.usedMemoryDelta)}, written in ${fmtMs(a.wallMs)}`);
       report.audit = a;
+    }
+    if (want('planner')) {
+      const p = await benchPlanner();
+      const kb = (b: number) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MB` : `${Math.round(b / 1024)} kB`);
+      console.log(`\nPlanner: one zone of 3,500 mappings against N desired origins (20 scopes, some skipped, most over the budget), each size in its own process`);
+      console.log(row('desired', ['cpu', 'peak rss', 'input rss', 'stored plan', '--all plan', '--all cpu']));
+      for (const f of p) {
+        console.log(row(`  ${f.desired.toLocaleString('en')}`, [fmtMs(f.cpuMs), `${f.peakRssMb} MB`, `${f.inputRssMb} MB`, kb(f.storedBytes), kb(f.fullBytes), fmtMs(f.allCpuMs)]));
+      }
+      report.planner = p;
     }
   } finally {
     await redis.stop();

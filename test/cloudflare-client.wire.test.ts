@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudflareApiError, createCloudflareClient, type CloudflareClientOptions, type RequestInfo, type Warning } from '../src/cloudflare/index.ts';
-import { close, listen, readBody } from '../src/emulators/http.ts';
+import { readBody } from '../src/http/body.ts';
+import { close, listen } from '../src/http/listen.ts';
 
 interface Seen {
   method: string;

@@ -1,7 +1,7 @@
 import type { Address, NetworkInterface } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../connectors/aws/index.ts';
-import { assemble, isGlobalAccelerator } from '../connectors/aws/assemble.ts';
+import { assemble, compact, isGlobalAccelerator } from '../connectors/aws/assemble.ts';
 import { describeError } from '../connectors/aws/errors.ts';
 import { ScanCollector } from '../connectors/shared/scan-collector.ts';
 
@@ -88,7 +88,7 @@ describe('aws connector internals', () => {
       { PublicIp: '203.0.113.3', AllocationId: 'eipalloc-3', InstanceId: 'i-1' },
     ];
     const instanceTags = new Map([['i-1', { Name: 'instance', role: 'instance', team: 'web' }]]);
-    assemble({ region: 'us-east-1', enis, addresses, instanceTags, filter: undefined, collector });
+    assemble({ region: 'us-east-1', enis: enis.flatMap((e) => compact(e) ?? []), addresses, instanceTags, filter: undefined, collector });
     const r = collector.result();
     expect(r.origins.map((o) => [o.ip, o.source, o.tags])).toEqual([
       ['203.0.113.1', 'eni-1 (interface, i-1); eipalloc-1', { Name: 'eni', role: 'eip', team: 'web' }],

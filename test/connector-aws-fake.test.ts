@@ -9,7 +9,8 @@ import {
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsInventoryJsonSchema, parseAwsInventory } from '../src/emulators/aws/inventory.ts';
+import { parseAwsInventory } from '../src/emulators/aws/inventory.ts';
+import { awsInventoryJsonSchema } from '../src/emulators/aws/schema.ts';
 import { startAwsFake, type AwsFake } from '../src/emulators/aws/index.ts';
 import { loadInventoryFile } from '../src/emulators/inventory.ts';
 

@@ -125,3 +125,27 @@ describe('aws connector paging', () => {
     expect(r['sa-east-1']).toEqual({ status: 'complete', origins: [], skipped: [] });
   });
 });
+
+describe('scopes in flight', () => {
+  const eni = (n: number) => ({ networkInterfaceId: `eni-${n}`, privateIpAddress: `10.0.0.${n}`, association: { publicIp: `198.51.100.${n}` } });
+
+  it('reads at most `concurrency` scopes at once, however many discovers are started; one waiting for its turn leaves when aborted', async () => {
+    const f = await fake({ 'us-east-1': { delayMs: 300, networkInterfaces: [eni(1)] }, 'eu-west-1': { networkInterfaces: [eni(2)] } });
+    const c = connector(f, { concurrency: 1, regions: ['us-east-1', 'eu-west-1'] });
+    const scopes = await c.listScopes(new AbortController().signal);
+    const slow = scopes.find((s) => s.region === 'us-east-1');
+    const fast = scopes.find((s) => s.region === 'eu-west-1');
+    if (!slow || !fast) throw new Error('scopes missing');
+    const before = f.actionCount('DescribeNetworkInterfaces');
+    const first = c.discover(slow, new AbortController().signal);
+    const waiting = new AbortController();
+    const second = c.discover(fast, waiting.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    waiting.abort();
+    expect(await second).toEqual({ status: 'failed', origins: [], skipped: [], error: 'aborted' });
+    expect((await first).origins.map((o) => o.ip)).toEqual(['198.51.100.1']);
+    // The slow scope's listing only: the waiting scope never called EC2.
+    expect(f.actionCount('DescribeNetworkInterfaces') - before).toBe(1);
+    expect((await c.discover(fast, new AbortController().signal)).origins.map((o) => o.ip)).toEqual(['198.51.100.2']);
+  });
+});

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configSchema, create } from '../connectors/azure/index.ts';
-import { EnvTokenCredential } from '../connectors/azure/credential.ts';
+import { EnvTokenCredential } from '../connectors/azure/credentials.ts';
 import { describeAzureError } from '../connectors/azure/errors.ts';
-import { Limiter } from '../connectors/azure/limiter.ts';
+import { Limiter } from '../connectors/shared/concurrency.ts';
 
 const SUB = '6b1f3c2e-8d4a-4b7e-9f10-2a3b4c5d6e7f';
 const base = { name: 'az', type: 'azure', subscriptions: [SUB] };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeError, redact } from '../connectors/gcp/errors.ts';
 import { configSchema } from '../connectors/gcp/index.ts';
 import { locate, zoneRegion } from '../connectors/gcp/locations.ts';
-import { addressOnly } from '../connectors/gcp/sources.ts';
+import { addressOnly } from '../connectors/gcp/discover.ts';
 
 const base = { name: 'gcp-main', type: 'gcp', projects: ['shop-prod-123'] };
 

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GcpInventoryError, parseGcpInventory, startGcpFake, type GcpFake } from '../src/emulators/gcp/index.ts';
-import { SCHEMA_FILE, renderJsonSchema } from '../src/emulators/gcp/inventory-json-schema.ts';
+import { SCHEMA_FILE, renderJsonSchema } from '../src/emulators/gcp/schema.ts';
 import { loadInventoryFile } from '../src/emulators/inventory.ts';
 
 // The compute fake on the wire (plain fetch), without the SDK: page shape, paging, errors, validation.
@@ -280,7 +280,7 @@ describe('gcp inventory validation', () => {
   });
 
   it('keeps inventory.schema.json in step with the zod schema', async () => {
-    // After changing src/emulators/gcp/inventory.ts: node src/emulators/gcp/inventory-json-schema.ts
+    // After changing src/emulators/gcp/inventory.ts: node src/emulators/gcp/schema.ts
     expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(renderJsonSchema());
     const schema = JSON.parse(renderJsonSchema()) as Record<string, unknown>;
     expect(schema['$schema']).toBe('https://json-schema.org/draft/2020-12/schema');

@@ -55,6 +55,8 @@ describe('emulate oci', () => {
     const p = run(['oci', '--inventory', file, '--port', '0', '--page-size', '3']);
     try {
       const [, url] = await waitFor(p.out, /^(http:\/\/127\.0\.0\.1:\d+)$/m);
+      // The details go to stderr, a pipe of its own: they may arrive just after the URL on stdout.
+      await waitFor(p.err, /connector endpoint: /);
       expect(p.err()).toContain(`connector endpoint: ${url}/{region}`);
 
       const unsigned = await fetch(`${url}/us-ashburn-1/20160918/publicIps`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInventoryFile } from '../src/emulators/inventory.ts';
 import { fingerprintOf, loadOciInventory, startOciFake, type OciFake } from '../src/emulators/oci/index.ts';
 import type { OciInventoryInput } from '../src/emulators/oci/inventory.ts';
-import { JSON_SCHEMA_FILE, ociInventoryJsonSchema } from '../src/emulators/oci/json-schema.ts';
+import { JSON_SCHEMA_FILE, ociInventoryJsonSchema } from '../src/emulators/oci/schema.ts';
 import { createPublicKey } from 'node:crypto';
 
 const TENANCY = 'ocid1.tenancy.oc1..aaaaaaaaexampletenancy';

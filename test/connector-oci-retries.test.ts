@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAuth, type OciAuth } from '../connectors/oci/auth.ts';
+import { loadAuth, type OciAuth } from '../connectors/oci/credentials.ts';
 import { regionClients } from '../connectors/oci/clients.ts';
 import { describeError } from '../connectors/oci/errors.ts';
 import { loadInventoryFile } from '../src/emulators/inventory.ts';

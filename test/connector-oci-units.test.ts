@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { configFilePath } from '../connectors/oci/auth.ts';
+import { configFilePath } from '../connectors/oci/credentials.ts';
 import { describeError, redact } from '../connectors/oci/errors.ts';
 import { eachPage } from '../connectors/oci/pages.ts';
 import { ociTags } from '../connectors/oci/tags.ts';

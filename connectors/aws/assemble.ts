@@ -26,22 +26,50 @@ export function isGlobalAccelerator(eni: NetworkInterface): boolean {
   );
 }
 
+/**
+ * What one interface contributes to the scan, kept as its page arrives: the SDK's objects for the page are
+ * let go at once, so what a scope holds grows with the origins it finds, not with the pages it reads.
+ */
+export interface Iface {
+  id: string;
+  type: string | undefined;
+  instance: string | undefined;
+  tags: Record<string, string>;
+  /** Its addresses that can be origins, in the order EC2 lists them: the primary public IPv4, those of the other private IPs, then IPv6. */
+  ips: string[];
+  /** Managed by Global Accelerator: its addresses are anycast. */
+  anycast: boolean;
+}
+
+/** The interface's compact form, or undefined when it carries no address that can be an origin. */
+export function compact(eni: NetworkInterface): Iface | undefined {
+  const ips: string[] = [];
+  if (eni.Association?.PublicIp) ips.push(eni.Association.PublicIp);
+  for (const p of eni.PrivateIpAddresses ?? []) if (p.Association?.PublicIp) ips.push(p.Association.PublicIp);
+  for (const v6 of eni.Ipv6Addresses ?? []) if (v6.Ipv6Address) ips.push(v6.Ipv6Address);
+  if (ips.length === 0) return undefined;
+  const instance = eni.Attachment?.InstanceId;
+  return {
+    id: eni.NetworkInterfaceId ?? 'eni-?',
+    type: eni.InterfaceType,
+    instance: instance || undefined,
+    tags: tagMap(eni.TagSet),
+    ips,
+    anycast: isGlobalAccelerator(eni),
+  };
+}
+
 /** Instance ids the interfaces and Elastic IPs point at (for their tags). */
-export function attachedInstances(enis: readonly NetworkInterface[], addresses: readonly Address[]): string[] {
+export function attachedInstances(enis: readonly Iface[], addresses: readonly Address[]): string[] {
   const ids = new Set<string>();
-  for (const e of enis) if (e.Attachment?.InstanceId) ids.add(e.Attachment.InstanceId);
+  for (const e of enis) if (e.instance) ids.add(e.instance);
   for (const a of addresses) if (a.InstanceId) ids.add(a.InstanceId);
   return [...ids].sort();
 }
 
-/** Whether an interface carries an address that can be an origin (public IPv4 on any private IP, or IPv6). */
-export function withPublicAddress(eni: NetworkInterface): boolean {
-  return Boolean(eni.Association?.PublicIp || eni.PrivateIpAddresses?.some((p) => p.Association?.PublicIp) || eni.Ipv6Addresses?.some((v) => v.Ipv6Address));
-}
-
 export function assemble(opts: {
   region: string;
-  enis: readonly NetworkInterface[];
+  enis: readonly Iface[];
   addresses: readonly Address[];
   instanceTags: ReadonlyMap<string, Record<string, string>>;
   filter: Record<string, string> | undefined;
@@ -66,16 +94,13 @@ export function assemble(opts: {
   };
 
   for (const eni of opts.enis) {
-    const id = eni.NetworkInterfaceId ?? 'eni-?';
-    const instance = eni.Attachment?.InstanceId;
-    const tags = { ...(instance ? opts.instanceTags.get(instance) : undefined), ...tagMap(eni.TagSet) };
-    const source = `${id} (${eni.InterfaceType ?? 'interface'}${instance ? `, ${instance}` : ''})`;
-    const anycast = isGlobalAccelerator(eni)
+    const { id, instance } = eni;
+    const tags = { ...(instance ? opts.instanceTags.get(instance) : undefined), ...eni.tags };
+    const source = `${id} (${eni.type ?? 'interface'}${instance ? `, ${instance}` : ''})`;
+    const anycast = eni.anycast
       ? `${id} is managed by AWS Global Accelerator: clients reach it through the accelerator's anycast addresses, not as an origin of one region`
       : undefined;
-    put(eni.Association?.PublicIp, source, tags, anycast);
-    for (const p of eni.PrivateIpAddresses ?? []) put(p.Association?.PublicIp, source, tags, anycast);
-    for (const v6 of eni.Ipv6Addresses ?? []) put(v6.Ipv6Address, source, tags, anycast);
+    for (const ip of eni.ips) put(ip, source, tags, anycast);
   }
 
   for (const a of opts.addresses) {

@@ -46,11 +46,12 @@ export async function elasticIps(client: EC2Client, signal: AbortSignal): Promis
 /**
  * Every network interface of the region (instances, NLB, ALB, NAT, endpoints…), unfiltered: one listing
  * serves both the public IPv4s (`Association.PublicIp`, primary and secondary private IPs) and the IPv6
- * addresses, and the caller keeps the interfaces that carry one. Pages are appended to `into` as they
- * arrive, so a failure on a later page keeps what the earlier pages found (the scan is then partial).
+ * addresses, and the caller keeps the interfaces that carry one. Each page goes to `onPage` as it
+ * arrives, to be reduced there and let go: a failure on a later page keeps what the earlier pages found
+ * (the scan is then partial), and no more than one page of SDK objects is alive at a time per scope.
  */
-export async function allInterfaces(client: EC2Client, into: NetworkInterface[], signal: AbortSignal): Promise<void> {
-  for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: PAGE }, {}, { abortSignal: signal })) into.push(...(page.NetworkInterfaces ?? []));
+export async function allInterfaces(client: EC2Client, onPage: (enis: readonly NetworkInterface[]) => void, signal: AbortSignal): Promise<void> {
+  for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: PAGE }, {}, { abortSignal: signal })) onPage(page.NetworkInterfaces ?? []);
 }
 
 /** Error codes that say nothing about a filter: retrying without it would only repeat them. */

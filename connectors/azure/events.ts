@@ -11,7 +11,7 @@ import { parseEvent } from './envelope.ts';
 // The Azure SDKs (storage-queue, identity, and arm-network behind errors.ts) take seconds to load: the
 // configuration imports this file for sourceSchema, so they are loaded only when a source starts.
 const sdk = () => import('@azure/storage-queue');
-const credentials = () => import('./credential.ts');
+const credentials = () => import('./credentials.ts');
 const errors = () => import('./errors.ts');
 
 /**

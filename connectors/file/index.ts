@@ -7,6 +7,7 @@ import { ScanCollector } from '../shared/scan-collector.ts';
 import { matchesTags } from '../shared/tags.ts';
 import { isVendor } from '../../src/model/index.ts';
 import { configSchema, type Config } from './config.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 export { configSchema, type Config };
 
@@ -39,11 +40,11 @@ export function create(config: Config, ctx: ConnectorContext): Connector {
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         const why = e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied' : e.message.split('\n')[0];
-        return { status: 'failed', origins: [], skipped: [], error: `${path}: ${why}` };
+        return failedScan(`${path}: ${why}`);
       }
       const origins = (doc as { origins?: unknown } | null)?.origins;
       if (!Array.isArray(origins)) {
-        return { status: 'failed', origins: [], skipped: [], error: `${path}: expected a mapping with an "origins" list` };
+        return failedScan(`${path}: expected a mapping with an "origins" list`);
       }
       origins.forEach((entry: unknown, i) => {
         const e = (entry ?? {}) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { AddressesClient, ForwardingRulesClient, InstancesClient } from '@google-cloud/compute';
-import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { computeAuth } from './credentials.ts';
 
 // Named through the compute client so that google-gax, not a direct dependency, is never imported.
 type ClientOptions = NonNullable<ConstructorParameters<typeof AddressesClient>[0]>;
@@ -11,9 +11,6 @@ export interface ComputeClients {
   forwardingRules: ForwardingRulesClient;
 }
 export type ClientKind = keyof ComputeClients;
-
-// Listing needs nothing more than read access to compute.
-const READ_ONLY_SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
 
 /**
  * Production: modest, bounded retries on what GCP means as "try again" (429 → RESOURCE_EXHAUSTED, 500 →
@@ -36,9 +33,8 @@ export const PRODUCTION_RETRY = {
 
 /**
  * Builds the compute clients and the per-call options. The only difference between production and a
- * fake is here: with `endpoint`, the clients talk plain REST to that host and send no credentials at
- * all (PassThroughClient: no ADC lookup, and a real token can never leak to a test server); without it,
- * one shared GoogleAuth runs the Application Default Credentials chain with the read-only scope.
+ * fake is here: with `endpoint`, the clients talk plain REST to that host, and credentials.ts sends
+ * none; without it, Google's endpoints with Application Default Credentials.
  */
 export class ComputeClientPool {
   private readonly options: ClientOptions;
@@ -54,11 +50,11 @@ export class ComputeClientPool {
         apiEndpoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: url.port ? Number(url.port) : protocol === 'https' ? 443 : 80,
         protocol,
-        authClient: new PassThroughClient(),
+        ...computeAuth(endpoint),
         fallback: true,
       };
     } else {
-      this.options = { auth: new GoogleAuth({ scopes: [READ_ONLY_SCOPE] }), fallback: true };
+      this.options = { ...computeAuth(endpoint), fallback: true };
     }
   }
 

@@ -1,7 +1,7 @@
 import * as common from 'oci-common';
 import * as core from 'oci-core';
 import * as identity from 'oci-identity';
-import type { OciAuth } from './auth.ts';
+import type { OciAuth } from './credentials.ts';
 
 export interface RegionClients {
   identity: identity.IdentityClient;

@@ -4,11 +4,12 @@ import type { ScanResult, Scope } from '../connector.ts';
 import { mapBounded } from '../shared/concurrency.ts';
 import { ScanCollector } from '../shared/scan-collector.ts';
 import { matchesTags } from '../shared/tags.ts';
-import type { OciAuth } from './auth.ts';
+import type { OciAuth } from './credentials.ts';
 import { regionClients, type RegionClients } from './clients.ts';
 import { describeError, isAbort } from './errors.ts';
 import { eachPage } from './pages.ts';
 import { ociTags } from './tags.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 export interface DiscoverOptions {
   endpoint: string | undefined;
@@ -39,7 +40,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
   const collector = new ScanCollector(scope);
   const failures: string[] = [];
   let succeeded = 0;
-  const aborted = (): ScanResult => ({ status: 'failed', origins: [], skipped: [], error: `${region}: discovery aborted` });
+  const aborted = (): ScanResult => failedScan(`${region}: discovery aborted`);
 
   let clients: RegionClients;
   let compartments: string[];
@@ -51,7 +52,7 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
     ads = r.items.flatMap((ad) => (ad.name ? [ad.name] : []));
   } catch (e) {
     if (isAbort(e, signal)) return aborted();
-    return { status: 'failed', origins: [], skipped: [], error: `${region}: listing compartments and availability domains: ${describeError(e)}` };
+    return failedScan(`${region}: listing compartments and availability domains: ${describeError(e)}`);
   }
   const { network } = clients;
 
@@ -73,7 +74,8 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
       ),
     );
 
-  const v6Subnets: Subnet[] = [];
+  // Only what the IPv6 listing needs of each subnet is kept, not the SDK's whole objects.
+  const v6Subnets: V6Subnet[] = [];
   const tasks: Array<() => Promise<void>> = [];
   for (const c of compartments) {
     // `scope` (required) partitions the addresses; the optional `lifetime` filter is not sent: one
@@ -90,7 +92,9 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
         eachPage(
           signal,
           (page) => network.listSubnets({ compartmentId: c, page, limit: PAGE }),
-          (items) => v6Subnets.push(...items.filter(hasIpv6Prefix)),
+          (items) => {
+            for (const s of items) if (hasIpv6Prefix(s)) v6Subnets.push({ id: s.id, prohibitInternetIngress: s.prohibitInternetIngress });
+          },
         ),
       ),
     );
@@ -116,6 +120,8 @@ export async function discoverRegion(scope: Scope, auth: OciAuth, opts: Discover
   }
   return collector.result(failures.length > 0 && succeeded === 0 ? 'failed' : undefined);
 }
+
+type V6Subnet = Pick<Subnet, 'id' | 'prohibitInternetIngress'>;
 
 async function listCompartments(client: identity.IdentityClient, tenancy: string, signal: AbortSignal): Promise<string[]> {
   // ListCompartments never returns the root compartment, which is the tenancy itself.
@@ -159,7 +165,7 @@ function addPublicIp(collector: ScanCollector, filter: Record<string, string> | 
   collector.add({ ip: ip.ipAddress, vendor: 'oci', region, source, tags });
 }
 
-function addIpv6(collector: ScanCollector, filter: Record<string, string> | undefined, region: string, subnet: Subnet, v6: core.models.Ipv6): void {
+function addIpv6(collector: ScanCollector, filter: Record<string, string> | undefined, region: string, subnet: V6Subnet, v6: core.models.Ipv6): void {
   const tags = ociTags(v6.freeformTags, v6.definedTags);
   if (!matchesTags(filter, tags)) return;
   const source = `${v6.id} (IPv6 on ${v6.vnicId ?? 'no VNIC'})`;

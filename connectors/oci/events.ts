@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../src/config/duration.ts';
 import { backoffDelay, pause } from '../../src/events/backoff.ts';
 import type { EventMeta, EventSource, EventSourceContext, ParsedEvent } from '../../src/events/types.ts';
-import type { OciAuth } from './auth.ts';
+import type { OciAuth } from './credentials.ts';
 import type { Config as ConnectorConfig } from './config.ts';
 import { parseEvent } from './envelope.ts';
 import { describeError, redact } from './errors.ts';
@@ -14,7 +14,7 @@ import { describeError, redact } from './errors.ts';
  * every config file, the SDK only once a source of this type starts.
  */
 async function loadSdk() {
-  const [common, sdk, auth, sdkLog] = await Promise.all([import('oci-common'), import('oci-streaming'), import('./auth.ts'), import('./sdk-log.ts')]);
+  const [common, sdk, auth, sdkLog] = await Promise.all([import('oci-common'), import('oci-streaming'), import('./credentials.ts'), import('./sdk-log.ts')]);
   return { common, streaming: sdk, loadAuth: auth.loadAuth, routeOciSdkLogging: sdkLog.routeOciSdkLogging };
 }
 type Sdk = Awaited<ReturnType<typeof loadSdk>>;

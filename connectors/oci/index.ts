@@ -1,11 +1,12 @@
 import type { Connector, ConnectorContext, ScanResult, Scope } from '../connector.ts';
 import { regionMatcher } from '../shared/regions-filter.ts';
-import { loadAuth, type OciAuth } from './auth.ts';
+import { loadAuth, type OciAuth } from './credentials.ts';
 import { regionClients } from './clients.ts';
 import type { Config } from './config.ts';
 import { describeError } from './errors.ts';
 import { discoverRegion } from './discover.ts';
 import { routeOciSdkLogging } from './sdk-log.ts';
+import { failedScan } from '../shared/failed-scan.ts';
 
 export { configSchema, type Config } from './config.ts';
 
@@ -59,15 +60,14 @@ export function create(config: Config, ctx: ConnectorContext): Connector {
     },
 
     async discover(scope: Scope, signal: AbortSignal): Promise<ScanResult> {
-      const failed = (error: string): ScanResult => ({ status: 'failed', origins: [], skipped: [], error });
-      if (scope.connector !== config.name || scope.vendor !== VENDOR) return failed(`scope ${scope.id} does not belong to oci connector ${config.name}`);
+      if (scope.connector !== config.name || scope.vendor !== VENDOR) return failedScan(`scope ${scope.id} does not belong to oci connector ${config.name}`);
       let a: OciAuth;
       try {
         a = await getAuth(signal);
       } catch (e) {
-        return failed(describeError(e));
+        return failedScan(describeError(e));
       }
-      if (scope.account !== a.tenancy) return failed(`scope ${scope.id} is for tenancy ${scope.account}, but the credentials are for ${a.tenancy}`);
+      if (scope.account !== a.tenancy) return failedScan(`scope ${scope.id} is for tenancy ${scope.account}, but the credentials are for ${a.tenancy}`);
       return discoverRegion(scope, a, { endpoint: config.endpoint, concurrency, tags: config.tags }, signal);
     },
 

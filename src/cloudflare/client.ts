@@ -2,8 +2,8 @@ import { canonicalIp, isVendor } from '../model/index.ts';
 import { CloudflareApiError, NOT_FOUND_CODES } from './errors.ts';
 import { parseList, readDeleteBatch, readSupportedRegions, readUpsertBatch, type Warn } from './parse.ts';
 import { createRedactor } from './redact.ts';
-import { createTransport, type Auth } from './transport.ts';
-import type { ApiFamily, ApiMode, BatchItemFailure, Mapping, RateBudget, RequestInfo, SupportedRegions, UnparsedEntry, Warning } from './types.ts';
+import { createTransport, type Auth, type RequestGate } from './transport.ts';
+import type { ApiFamily, ApiMode, BatchItemFailure, ListProgress, Mapping, RateBudget, RequestInfo, SupportedRegions, UnparsedEntry, Warning } from './types.ts';
 import { v1 } from './v1.ts';
 import { v2 } from './v2.ts';
 import type { FamilyWire, WireItem } from './wire.ts';
@@ -36,13 +36,20 @@ export interface CloudflareClientOptions {
   /** Non-fatal oddities in responses (skipped list entries, inconsistent batch results). Default: process.emitWarning. */
   onWarning?: (w: Warning) => void;
   userAgent?: string;
+  /** Runs before every request (a shared budget, a pause in force); may wait, or throw to refuse it. */
+  beforeRequest?: RequestGate;
 }
+
+export type { RequestGate };
 
 export interface CloudflareClient {
   /** All mappings of the zone (v2: every page). Entries that are not valid mappings are skipped with a warning. */
   listMappings(zoneId: string, signal?: AbortSignal): Promise<Mapping[]>;
-  /** listMappings plus the entries it skipped: they still occupy the zone, and a valid IP among them is taken. */
-  listAll(zoneId: string, signal?: AbortSignal): Promise<{ mappings: Mapping[]; unparsed: UnparsedEntry[] }>;
+  /**
+   * listMappings plus the entries it skipped: they still occupy the zone, and a valid IP among them is taken.
+   * `resume`: the `listProgress` of an earlier walk's error, to read on from the page that failed.
+   */
+  listAll(zoneId: string, signal?: AbortSignal, opts?: { resume?: ListProgress | undefined }): Promise<{ mappings: Mapping[]; unparsed: UnparsedEntry[] }>;
   upsert(zoneId: string, m: Mapping, signal?: AbortSignal): Promise<void>;
   upsertBatch(zoneId: string, items: Mapping[], signal?: AbortSignal): Promise<{ succeeded: Mapping[]; failed: BatchItemFailure[] }>;
   /** A mapping that is not there (404, 1142/1163) is `existed: false`, not an error. */
@@ -111,6 +118,7 @@ export function createCloudflareClient(opts: CloudflareClientOptions): Cloudflar
     userAgent: opts.userAgent ?? 'origin-region-sync',
     redact,
     onRequest: opts.onRequest,
+    beforeRequest: opts.beforeRequest,
   });
   const send = transport.send;
   const memory = opts.familyMemory ?? inMemoryFamilies();
@@ -215,11 +223,11 @@ export function createCloudflareClient(opts: CloudflareClientOptions): Cloudflar
     }
   };
 
-  const listAll: CloudflareClient['listAll'] = async (zoneId, signal) => {
+  const listAll: CloudflareClient['listAll'] = async (zoneId, signal, lo) => {
     checkZone(zoneId, 'GET', 'collection');
     // No error is read as an empty zone, 1142 included: the docs answer an emptied zone with an empty
     // list, and an empty read would let the caller forget every mapping it owns there.
-    return run(zoneId, async (w) => parseList(await w.list(send, zoneId, signal), w.ipKey, warner(zoneId, w, w.routes.collection)));
+    return run(zoneId, async (w) => parseList(await w.list(send, zoneId, signal, lo?.resume), w.ipKey, warner(zoneId, w, w.routes.collection)));
   };
 
   return {

@@ -1,4 +1,4 @@
-import type { ApiFamily, Outcome } from './types.ts';
+import type { ApiFamily, ListProgress, Outcome } from './types.ts';
 
 export type ErrorOutcome = Exclude<Outcome, 'ok'>;
 
@@ -32,6 +32,8 @@ export class CloudflareApiError extends Error {
   readonly route: string;
   readonly family: ApiFamily;
   readonly zoneId?: string;
+  /** Set on a list page that failed mid-walk: the pages already read, to resume from. */
+  listProgress?: ListProgress;
 
   constructor(init: CloudflareApiErrorInit) {
     const where = `${init.method} ${init.route} (${init.family}${init.zoneId ? `, zone ${init.zoneId}` : ''})`;

@@ -37,7 +37,14 @@ export interface TransportOptions {
   userAgent: string;
   redact: (text: string) => string;
   onRequest?: ((info: RequestInfo) => void) | undefined;
+  beforeRequest?: RequestGate | undefined;
 }
+
+/**
+ * Called before each request leaves: where a shared budget makes the request wait for a slot, or refuses
+ * it (by throwing) while Cloudflare has asked everyone on the token to hold off.
+ */
+export type RequestGate = (req: { method: SendRequest['method']; route: string; zoneId: string; family: ApiFamily; signal?: AbortSignal | undefined }) => Promise<void>;
 
 export interface Transport {
   send: Send;
@@ -156,6 +163,7 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 
   const send: Send = async (req) => {
+    if (opts.beforeRequest) await opts.beforeRequest({ method: req.method, route: req.route, zoneId: req.zoneId, family: req.family, signal: req.signal });
     const url = new URL(base + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { ...fixedHeaders };

@@ -32,6 +32,18 @@ export interface SupportedRegions {
   vendors: Record<string, Array<{ name: string; upperTierColos: string[] }>>;
 }
 
+/**
+ * Where a paginated list walk stopped when a page failed: the raw entries of the pages read, so a retry
+ * reads on from `nextPage` instead of from page 1. `totalCount` is what those pages counted: a list that
+ * has grown or shrunk since then may have moved entries across pages, and is read again from the start.
+ */
+export interface ListProgress {
+  family: ApiFamily;
+  nextPage: number;
+  totalCount: number;
+  entries: unknown[];
+}
+
 /** The rate-limit budget as last reported by Cloudflare's response headers. */
 export interface RateBudget {
   remaining: number;

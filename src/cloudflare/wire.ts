@@ -1,6 +1,6 @@
 import type { Vendor } from '../model/index.ts';
 import type { Send } from './transport.ts';
-import type { ApiFamily } from './types.ts';
+import type { ApiFamily, ListProgress } from './types.ts';
 
 /** A mapping as the client sends it: IP canonical, vendor and region checked. */
 export interface WireItem {
@@ -22,8 +22,11 @@ export interface FamilyWire {
   readonly routes: { collection: string; one: string; batch: string; supported: string };
   /** Key of the IP in response items: `origin-ip` (v1) or `origin_ip` (v2). */
   readonly ipKey: string;
-  /** Raw list entries, all pages. */
-  list(send: Send, zoneId: string, signal?: AbortSignal): Promise<unknown[]>;
+  /**
+   * Raw list entries, all pages. A paginated family resumes from `from` (of its own family) and, when a
+   * page fails mid-walk, sets the CloudflareApiError's `listProgress` to where it stopped.
+   */
+  list(send: Send, zoneId: string, signal?: AbortSignal, from?: ListProgress): Promise<unknown[]>;
   upsert(send: Send, zoneId: string, item: WireItem, signal?: AbortSignal): Promise<void>;
   upsertBatch(send: Send, zoneId: string, items: WireItem[], signal?: AbortSignal): Promise<RawBatch>;
   /** Throws CloudflareApiError `not_found` when there is no such mapping. */

@@ -1,5 +1,5 @@
 import type { StoredPlan } from '../state/store.ts';
-import { planCounts, planSummary } from './plan-summary.ts';
+import { planCounts, planSummary, shownOf } from './plan-summary.ts';
 
 /** Table rows per section before the rest is counted instead of listed: a pull request stays readable. */
 const ROWS = 200;
@@ -47,12 +47,13 @@ export function renderPlanMarkdown(plan: StoredPlan, zoneName?: string): string 
   }
 
   const counts = planCounts(plan);
-  if (plan.skipped.length > 0) {
-    out.push(`### Skipped (${plan.skipped.length})`, '');
+  if (counts.skipped > 0) {
+    out.push(`### Skipped (${counts.skipped})`, '');
     out.push(Object.entries(counts.skippedByReason).map(([r, n]) => `${code(r)} ${n}`).join(' · '), '');
     out.push('<details><summary>Each skipped origin and why</summary>', '', '| IP | reason | detail |', '|---|---|---|');
-    for (const s of plan.skipped.slice(0, ROWS)) out.push(`| ${code(s.ip)} | ${s.reason} | ${cell(s.detail)} |`);
-    if (plan.skipped.length > ROWS) out.push('', `…and ${plan.skipped.length - ROWS} more.`);
+    const shown = plan.skipped.slice(0, ROWS);
+    for (const s of shown) out.push(`| ${code(s.ip)} | ${s.reason} | ${cell(s.detail)} |`);
+    if (shown.length < counts.skipped) out.push('', `…${shownOf(shown.length, counts.skipped)}${plan.skipped.length < counts.skipped ? ' (`plan --json --all` lists every one)' : ''}.`);
     out.push('', '</details>', '');
   }
 

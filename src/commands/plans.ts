@@ -22,7 +22,7 @@ function positive(name: string, text: string): number {
 }
 
 export function registerPlans(program: Command): void {
-  const plans = program.command('plans').description('read the stored plans (kept 7 days; no-op plans 1 hour) straight from Redis: no daemon needed');
+  const plans = program.command('plans').description('read the stored plans (kept 7 days; no-op plans two cycles, at most an hour) straight from Redis: no daemon needed');
 
   addConfigOption(plans.command('list'))
     .description('list recent plans, newest first, with their status and summary counts')
@@ -35,7 +35,7 @@ export function registerPlans(program: Command): void {
       if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new CliError(`--status: "${opts.status}" is not one of ${STATUSES.join(', ')}`, EXIT.usage);
       await withState(opts, async (state, config) => {
         const zones = opts.zone ? [zoneByIdOrName(config, opts.zone)] : config.zones;
-        const all = (await Promise.all(zones.map((z) => state.listPlans(z.id))))
+        const all = (await Promise.all(zones.map((z) => state.plans.list(z.id))))
           .flat()
           .filter((p) => opts.status === undefined || p.status === opts.status)
           .sort((a, b) => b.createdAt - a.createdAt)
@@ -72,10 +72,10 @@ export function registerPlans(program: Command): void {
       if (opts.json && opts.markdown) throw new CliError('give --json or --markdown, not both', EXIT.usage);
       const limit = positive('--limit', opts.limit);
       await withState(opts, async (state, config) => {
-        const plan: StoredPlan | null = await state.getPlan(id);
-        if (!plan) throw new CliError(`no plan ${id} under prefix ${config.redis.prefix} (plans are kept 7 days, no-op plans 1 hour)`, EXIT.error);
+        const plan: StoredPlan | null = await state.plans.get(id);
+        if (!plan) throw new CliError(`no plan ${id} under prefix ${config.redis.prefix} (plans are kept 7 days, no-op plans two cycles, at most an hour)`, EXIT.error);
         if (opts.json) {
-          writeJson('plans show', { plan: { ...plan, batches: await state.getBatches(id) } }, EXIT.ok);
+          writeJson('plans show', { plan: { ...plan, batches: await state.plans.getBatches(id) } }, EXIT.ok);
           return;
         }
         if (opts.markdown) {

@@ -4,7 +4,7 @@ import type { PipelineEvents } from '../pipeline/context.ts';
 import type { OnceResult } from '../pipeline/run-once.ts';
 import type { StatusReport } from '../server/status.ts';
 import type { StoredPlan } from '../state/store.ts';
-import { planSummary } from './plan-summary.ts';
+import { planCounts, planSummary, shownOf } from './plan-summary.ts';
 import type { EventEmitter } from 'node:events';
 
 /** Left-aligned text table; numbers right-aligned. */
@@ -27,12 +27,26 @@ function counts<T>(list: readonly T[], key: (t: T) => string): string {
   return [...m].map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
+function byCount(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
 /** The plan, for a human: what changes, what is left out and why, the budget, the guard. */
+/** Where the plan's list came from, and how old the full read behind it is. */
+function listLine(list: NonNullable<StoredPlan['list']>, at: number): string {
+  const age = formatDuration(Math.max(0, at - list.readAt));
+  return list.from === 'cache' ? `from the list cache (last full read ${age} before the plan)` : `read from Cloudflare${list.why ? ` (${list.why})` : ''}`;
+}
+
 export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: number } = {}): string {
   const limit = opts.limit ?? 20;
   const out: string[] = [];
   out.push(`zone ${zoneLabel(config, plan.zoneId)}: plan ${plan.id} (${plan.status}${plan.statusReason ? `: ${plan.statusReason}` : ''})`);
   out.push(`  ${planSummary(plan)}`);
+  if (plan.list) out.push(`  list: ${listLine(plan.list, plan.createdAt)}`);
   const kinds = counts(plan.upserts, (u) => u.kind);
   out.push(`  changes: ${kinds || 'no upserts'}${plan.deletes.length ? `, delete ${plan.deletes.length}` : ''}`);
   const show = <T>(title: string, list: readonly T[], fmt: (t: T) => string) => {
@@ -44,10 +58,12 @@ export function renderPlan(config: Config, plan: StoredPlan, opts: { limit?: num
   show('upserts', plan.upserts, (u) => `${u.kind.padEnd(8)} ${u.ip}  ${u.vendor}/${u.region}${u.from ? `  (was ${u.from.vendor}/${u.from.region})` : ''}`);
   show('deletes', plan.deletes, (d) => `delete   ${d.ip}  ${d.vendor}/${d.region}  (${d.reason})`);
   show('drift (changed by someone else)', plan.drift, (d) => `${d.ip}: expected ${d.expected.vendor}/${d.expected.region}, found ${d.actual ? `${d.actual.vendor}/${d.actual.region}` : 'nothing'} → ${d.action}`);
-  if (plan.skipped.length > 0) {
-    out.push(`  skipped: ${counts(plan.skipped, (s) => s.reason)}`);
-    for (const s of plan.skipped.slice(0, limit)) out.push(`    ${s.reason.padEnd(17)} ${s.ip}  ${s.detail}`);
-    if (plan.skipped.length > limit) out.push(`    … and ${plan.skipped.length - limit} more (--json for all)`);
+  const totals = planCounts(plan);
+  if (totals.skipped > 0) {
+    out.push(`  skipped: ${byCount(totals.skippedByReason)}`);
+    const shown = plan.skipped.slice(0, limit);
+    for (const s of shown) out.push(`    ${s.reason.padEnd(17)} ${s.ip}  ${s.detail}`);
+    if (shown.length < totals.skipped) out.push(`    … ${shownOf(shown.length, totals.skipped)} (${plan.skipped.length < totals.skipped ? '`plan --json --all` lists every one' : '--json for all'})`);
   }
   const b = plan.budget;
   out.push(
@@ -132,7 +148,7 @@ export function renderStatus(config: Config, r: StatusReport): string {
   const out: string[] = [];
   out.push(
     table(
-      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'last complete reconcile', 'ready', 'scopes'],
+      ['zone', 'policy', 'managed', 'unmanaged', 'cap', 'budget left', 'overflow', 'last plan', 'list read', 'last complete reconcile', 'ready', 'scopes'],
       r.zones.map((z) => [
         z.name ?? z.id,
         z.policy,
@@ -142,6 +158,8 @@ export function renderStatus(config: Config, r: StatusReport): string {
         z.budgetLeft ?? '–',
         z.overflow ?? '–',
         `${z.lastStatus ?? '–'}${z.heldPlanId ? ` (held: ${z.heldPlanId})` : ''}`,
+        // The last plan's list: read now, or cached from a full read this long ago (cloudflare.driftCheckEvery).
+        z.listReadAt ? `${formatDuration(Math.max(0, r.at - z.listReadAt))} ago${z.listFrom === 'cache' ? ' (cache)' : ''}` : '–',
         age(z.ageSeconds),
         z.ready ? 'yes' : 'no',
         z.degraded ? `DEGRADED since ${ago(z.degraded.since)}` : 'ok',

@@ -10,10 +10,11 @@ export function registerResync(program: Command): void {
     .description('ask a running daemon for an immediate resync of one zone (or all), through the queue; repeated requests coalesce')
     .option('--zone <id-or-name>', 'only this zone')
     .option('--scope <scope-id>', 'rediscover only this scope (see `status` for scope ids; an unknown one, or one the zone does not select, exits 2)')
+    .option('--full', "read the zones' mappings from Cloudflare in full, not from the list cache (see cloudflare.driftCheckEvery)")
     .option('--wait', 'wait for the result and print it (exit codes as `sync --once`)')
     .option('--timeout <duration>', 'with --wait: give up after this long', '10m')
     .option('--json', 'with --wait: print the result as JSON (the schema every command shares: docs/cli-output.schema.json)')
-    .action(async (opts: GlobalOptions & { zone?: string; scope?: string; wait?: boolean; timeout: string; json?: boolean }) => {
+    .action(async (opts: GlobalOptions & { zone?: string; scope?: string; full?: boolean; wait?: boolean; timeout: string; json?: boolean }) => {
       const config = await loadConfigFor(opts, undefined, { cloudflare: false });
       const logger = cliLogger(config, opts);
       if (opts.json && !opts.wait) throw new CliError('--json needs --wait (without it there is no result to print)', EXIT.usage);
@@ -24,7 +25,7 @@ export function registerResync(program: Command): void {
       const { waitForZone } = await import('../pipeline/run-once.ts');
       const rt = await startRuntime({ config, logger, workers: false, schedule: false });
       try {
-        const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), reason: 'resync' });
+        const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), ...(opts.full ? { full: true } : {}), reason: 'resync' });
         if (!r.ok) throw new CliError(r.error, EXIT.usage);
         const workers = await rt.ctx.queues.cycle.getWorkersCount();
         if (workers === 0) process.stderr.write(`no daemon is running against ${config.redis.prefix} on this Redis: the resync will run when one starts\n`);

@@ -15,6 +15,7 @@ interface SyncOptions extends GlobalOptions {
   limit?: number;
   out?: string;
   detailedExitcode?: boolean;
+  all?: boolean;
 }
 
 /**
@@ -37,7 +38,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
     const { dryRun } = await import('../pipeline/dry-run.ts');
     const ro = await openReadOnly({ config, logger });
     rt = ro;
-    run = () => dryRun(ro.ctx, request);
+    run = () => dryRun(ro.ctx, { ...request, ...(opts.all ? { all: true } : {}) });
   } else {
     const { startRuntime } = await import('../pipeline/runtime.ts');
     const { runOnce } = await import('../pipeline/run-once.ts');
@@ -52,7 +53,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
   });
   const forced = opts.force && !mode.dryRun ? (zones ?? config.zones.map((z) => z.id)) : [];
   try {
-    for (const z of forced) await rt.ctx.state.setForce(z, 3600);
+    for (const z of forced) await rt.ctx.state.guard.setForce(z, 3600);
     const stopProgress = opts.json ? () => {} : showProgress(rt.ctx.events);
     const result = await run().finally(stopProgress);
     let code = mode.dryRun ? (exitCodeOf(result) === 1 ? 1 : 0) : exitCodeOf(result);
@@ -72,7 +73,7 @@ async function once(opts: SyncOptions, mode: { dryRun: boolean; command: 'sync' 
     }
     return code;
   } finally {
-    for (const z of forced) await rt.ctx.state.takeForce(z);
+    for (const z of forced) await rt.ctx.state.guard.takeForce(z);
     stopSignals();
     await rt.close();
   }
@@ -105,6 +106,7 @@ export function registerSync(program: Command): void {
     .option('-v, --verbose', 'log progress details to stderr')
     .option('--out <file>', 'save the plan (with its digest and the state it was made from) for `apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when changes are pending, 1 on errors')
+    .option('--all', 'list every skipped and overflow origin (with --json); without it, as in a stored plan, the first 100 of each and their totals')
     .addHelpText(
       'after',
       '\nExit codes: 0 planned, 1 errors (a scope or a zone failed), 2 bad configuration or usage.\nWith --detailed-exitcode: 0 nothing to do, 1 errors, 2 changes pending (as terraform plan -detailed-exitcode).',

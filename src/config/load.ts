@@ -23,6 +23,8 @@ export interface Config {
     api: ApiMode;
     rateLimit: { requests: number; perSeconds: number };
     timeoutMs: number;
+    /** A zone's list comes from the cache between full reads this far apart; 0: read every reconcile. */
+    driftCheckEveryMs: number;
   };
   zones: ZoneSettings[];
   connectors: ConnectorConfig[];
@@ -162,6 +164,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       api: c.cloudflare.api,
       rateLimit: c.cloudflare.rateLimit,
       timeoutMs: c.cloudflare.timeout,
+      driftCheckEveryMs: c.cloudflare.driftCheckEvery,
     },
     zones: c.zones,
     connectors: c.connectors,

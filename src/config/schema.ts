@@ -82,6 +82,8 @@ export const cloudflareSchema = z
       })
       .prefault({}),
     timeout: duration.default(30_000),
+    // How long a zone's list may be served from the cache before it is read again in full (0: every reconcile reads).
+    driftCheckEvery: duration.default(30 * 60_000),
   })
   .superRefine((c, ctx) => {
     const token = c.token !== undefined || c.tokenFile !== undefined;

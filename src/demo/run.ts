@@ -52,7 +52,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const first = await cycle(rt, out);
     say(renderOnce(config, first, { limit: 12 }));
     say('\n' + bold('The zone now'));
-    say(zoneTable(demo, zoneId, await rt.ctx.state.getRegistry(zoneId)));
+    say(zoneTable(demo, zoneId, await rt.ctx.state.registry.get(zoneId)));
 
     demo.cloudflare.clearStats();
     say('\n' + bold('Cycle 2: nothing changed at the clouds'));

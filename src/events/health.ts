@@ -74,7 +74,7 @@ export class SourceHealthBoard {
 
   /** Removes this replica's reports (a clean stop), so no one reads them as a source gone silent. */
   async forget(): Promise<void> {
-    await this.deps.state.dropEventSourceHealth([...this.sources.keys()].map((source) => ({ source, replica: this.replica }))).catch(() => {});
+    await this.deps.state.eventSources.drop([...this.sources.keys()].map((source) => ({ source, replica: this.replica }))).catch(() => {});
   }
 
   private set(name: string, state: 'up' | 'down', error?: string): void {
@@ -99,6 +99,6 @@ export class SourceHealthBoard {
     s.at = Date.now();
     const { name: _n, ...report } = s;
     // Health is advisory: a Redis hiccup here must not disturb the consumer that reported.
-    await this.deps.state.setEventSourceHealth(name, this.replica, report).catch(() => {});
+    await this.deps.state.eventSources.set(name, this.replica, report).catch(() => {});
   }
 }

@@ -71,7 +71,7 @@ export class EventIntake implements EventSink {
   /** Every scope the connectors last listed (as stored in Redis by the cycles). */
   async knownScopes(): Promise<Scope[]> {
     if (this.scopes && Date.now() - this.scopes.at < SCOPES_TTL_MS) return this.scopes.list;
-    const lists = await Promise.all(this.ctx.config.connectors.map(async (c) => (await this.ctx.state.getScopes(c.name))?.scopes ?? []));
+    const lists = await Promise.all(this.ctx.config.connectors.map(async (c) => (await this.ctx.state.snapshots.getScopes(c.name))?.scopes ?? []));
     this.scopes = { at: Date.now(), list: lists.flat() };
     return this.scopes.list;
   }

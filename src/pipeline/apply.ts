@@ -15,15 +15,15 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
   return async (job: Job<ApplyJob>, _token?: string, signal?: AbortSignal): Promise<BatchResult> => {
     const d = job.data;
     const base = { batch: d.batch, kind: d.kind, sent: 0, succeeded: 0, failed: [] as BatchResult['failed'] };
-    if ((await ctx.state.getCurrentPlan(d.zoneId)) !== d.planId) {
+    if ((await ctx.state.plans.getCurrent(d.zoneId)) !== d.planId) {
       const r: BatchResult = { ...base, superseded: true, error: 'superseded by a newer plan for the zone' };
-      await ctx.state.recordBatch(d.planId, r);
+      await ctx.state.plans.recordBatch(d.planId, r);
       return r;
     }
     try {
       const endTimer = ctx.metrics.applyDuration.startTimer({ kind: d.kind });
       const r = await (d.kind === 'upsert' ? upsertBatch(ctx, d, signal) : deleteBatch(ctx, d, signal)).finally(() => endTimer());
-      await ctx.state.recordBatch(d.planId, r);
+      await ctx.state.plans.recordBatch(d.planId, r);
       await audit(ctx, d, r.failed);
       ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: 'ok' }, r.succeeded);
       if (r.failed.length > 0) {
@@ -46,7 +46,7 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
       const attempts = job.opts.attempts ?? 1;
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       if (final) {
-        await ctx.state.recordBatch(d.planId, { ...base, sent: d.items.length, error: err.message });
+        await ctx.state.plans.recordBatch(d.planId, { ...base, sent: d.items.length, error: err.message });
         // `unknown`: the items may have landed; the next list read settles them (counted apart from refusals).
         ctx.metrics.writeItems.inc({ zone: d.zoneId, kind: d.kind, result: err.outcome === 'unknown' ? 'unknown' : 'failed' }, d.items.length);
       }
@@ -58,12 +58,12 @@ export function applyProcessor(ctx: PipelineContext, worker: () => Worker) {
 
 async function upsertBatch(ctx: PipelineContext, d: Extract<ApplyJob, { kind: 'upsert' }>, signal?: AbortSignal): Promise<BatchResult> {
   const ips = d.items.map((i) => i.ip);
-  const before = await ctx.state.getRegistryEntries(d.zoneId, ips);
+  const before = await ctx.state.registry.getEntries(d.zoneId, ips);
   const entry = (i: (typeof d.items)[number], pending: boolean): [string, RegistryEntry] => [
     i.ip,
     { vendor: i.vendor, region: i.region, scope: i.scope, planId: d.planId, at: Date.now(), ...(pending ? { pending: true } : {}) },
   ];
-  await ctx.state.setRegistry(d.zoneId, d.items.map((i) => entry(i, true)));
+  await ctx.state.registry.set(d.zoneId, d.items.map((i) => entry(i, true)));
   let res;
   try {
     res = await ctx.cloudflare.upsertBatch(d.zoneId, d.items.map(({ ip, vendor, region }) => ({ ip, vendor, region })), signal);
@@ -75,7 +75,7 @@ async function upsertBatch(ctx: PipelineContext, d: Extract<ApplyJob, { kind: 'u
     throw err;
   }
   const ok = new Set(res.succeeded.map((m) => m.ip));
-  await ctx.state.setRegistry(d.zoneId, d.items.filter((i) => ok.has(i.ip)).map((i) => entry(i, false)));
+  await ctx.state.registry.set(d.zoneId, d.items.filter((i) => ok.has(i.ip)).map((i) => entry(i, false)));
   await restore(ctx, d.zoneId, res.failed.map((f) => f.ip).filter((ip) => ips.includes(ip)), before);
   return { batch: d.batch, kind: 'upsert', sent: d.items.length, succeeded: ok.size, failed: res.failed };
 }
@@ -84,14 +84,14 @@ async function deleteBatch(ctx: PipelineContext, d: Extract<ApplyJob, { kind: 'd
   const ips = d.items.map((i) => i.ip);
   // An IP already gone counts as deleted (the client lists it in succeeded): the delete has done its job.
   const res = await ctx.cloudflare.deleteBatch(d.zoneId, ips, signal);
-  await ctx.state.forgetRegistry(d.zoneId, res.succeeded);
+  await ctx.state.registry.forget(d.zoneId, res.succeeded);
   return { batch: d.batch, kind: 'delete', sent: ips.length, succeeded: res.succeeded.length, failed: res.failed };
 }
 
 async function restore(ctx: PipelineContext, zoneId: string, ips: string[], before: Map<string, RegistryEntry>): Promise<void> {
   const back = ips.filter((ip) => before.has(ip)).map((ip) => [ip, before.get(ip)!] as [string, RegistryEntry]);
-  await ctx.state.setRegistry(zoneId, back);
-  await ctx.state.forgetRegistry(zoneId, ips.filter((ip) => !before.has(ip)));
+  await ctx.state.registry.set(zoneId, back);
+  await ctx.state.registry.forget(zoneId, ips.filter((ip) => !before.has(ip)));
 }
 
 /** Every item of a request that reached Cloudflare goes to the audit trail, with what caused its plan. */

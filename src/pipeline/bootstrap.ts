@@ -19,7 +19,7 @@ export async function checkEpoch(ctx: Pick<PipelineContext, 'epoch' | 'config' |
       `Redis lost the daemon's state (epoch ${r.loss.previous ?? '?'} replaced by ${r.loss.epoch}): ownership, tombstones and plans are gone. ` +
       'Identical mappings are re-owned, the rest is listed as "possibly ours" (see `status`, `recover --zone`), deletes are frozen until each zone completes a reconcile.';
     ctx.logger.error({ previousEpoch: r.loss.previous, epoch: r.loss.epoch, detectedAt: r.loss.detectedAt }, message);
-    await ctx.state.recordError('state', message, r.loss.detectedAt);
+    await ctx.state.errors.record('state', message, r.loss.detectedAt);
   }
   return r;
 }
@@ -35,7 +35,7 @@ export async function checkBootstrap(ctx: PipelineContext, schedule: boolean, fi
   const r = await ensureSchedule(ctx.queues, ctx.state, ctx.config.schedule.reconcileEveryMs, ctx.logger);
   if (r === 'created' && !first) {
     ctx.logger.error('the reconcile schedule was missing from Redis (data lost or flushed): recreated it');
-    await ctx.state.recordError('schedule', 'the reconcile schedule was missing from Redis: recreated it');
+    await ctx.state.errors.record('schedule', 'the reconcile schedule was missing from Redis: recreated it');
   }
 }
 

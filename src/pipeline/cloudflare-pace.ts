@@ -32,12 +32,12 @@ export async function pauseCloudflare(ctx: PipelineContext, ms: number, why: str
 async function recordPause(state: StateStore, pause: CloudflarePause): Promise<void> {
   const prev = await currentPause(state);
   if (prev && prev.until >= pause.until) return;
-  await state.setCached(PAUSE_KEY, pause, Math.max(1, Math.ceil((pause.until - Date.now()) / 1000)));
+  await state.caches.set(PAUSE_KEY, pause, Math.max(1, Math.ceil((pause.until - Date.now()) / 1000)));
 }
 
 /** The pause in force now, if any (an expired one is not a pause, whatever Redis still holds). */
 export async function currentPause(state: StateStore, now = Date.now()): Promise<CloudflarePause | null> {
-  const p = await state.getCached<CloudflarePause>(PAUSE_KEY);
+  const p = await state.caches.get<CloudflarePause>(PAUSE_KEY);
   return p && p.until > now ? p : null;
 }
 

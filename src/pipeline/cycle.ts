@@ -28,17 +28,17 @@ export function zoneConnectors(ctx: Pick<PipelineContext, 'config'>, zone: ZoneS
 /** Lists a connector's scopes; when listing fails, the last list is used (its scopes are still real). */
 export async function listScopes(ctx: PipelineContext, name: string): Promise<{ scopes: Scope[]; error?: string }> {
   const connector = ctx.connectors.get(name);
-  if (!connector) return { scopes: (await ctx.state.getScopes(name))?.scopes ?? [], error: `connector "${name}" is not configured in this process` };
+  if (!connector) return { scopes: (await ctx.state.snapshots.getScopes(name))?.scopes ?? [], error: `connector "${name}" is not configured in this process` };
   try {
     const scopes = await askScopes(ctx, connector);
-    await ctx.state.saveScopes(name, scopes, Date.now());
+    await ctx.state.snapshots.saveScopes(name, scopes, Date.now());
     return { scopes };
   } catch (err) {
     const error = `listing scopes failed: ${(err as Error).message}`;
-    await ctx.state.saveScopeListError(name, error, Date.now());
-    const last = await ctx.state.getScopes(name);
+    await ctx.state.snapshots.saveScopeListError(name, error, Date.now());
+    const last = await ctx.state.snapshots.getScopes(name);
     ctx.logger.warn({ connector: name, error, using: last?.scopes.length ?? 0 }, 'using the last known scopes');
-    await ctx.state.recordError(`scopes ${name}`, error);
+    await ctx.state.errors.record(`scopes ${name}`, error);
     return { scopes: last?.scopes ?? [], error };
   }
 }
@@ -68,7 +68,7 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
   const targeted = (job.data.reason === 'event' || job.data.reason === 'confirm') && job.data.scopes !== undefined;
   const lists = await mapBounded(names, 4, async (name) => {
     if (targeted) {
-      const stored = (await ctx.state.getScopes(name))?.scopes.filter((s) => job.data.scopes!.includes(s.id)) ?? [];
+      const stored = (await ctx.state.snapshots.getScopes(name))?.scopes.filter((s) => job.data.scopes!.includes(s.id)) ?? [];
       if (stored.length > 0) return stored;
     }
     const r = await listScopes(ctx, name);

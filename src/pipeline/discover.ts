@@ -3,6 +3,7 @@ import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { PipelineContext } from './context.ts';
 import type { DiscoverJob, DiscoverResult } from './jobs.ts';
+import { failedScan } from '../../connectors/shared/failed-scan.ts';
 
 /** One scan of a scope, not yet stored. `made` is false when this process has no such connector. */
 export interface Scan {
@@ -22,11 +23,11 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
   const scan = await scanScope(ctx, name, scope, signal);
   // Another replica may know the connector: do not record a scan this process cannot make.
   if (!scan.made) return summary(scan);
-  await ctx.state.saveScan(scope.id, scan.result, scan.at);
+  await ctx.state.snapshots.saveScan(scope.id, scan.result, scan.at);
   ctx.metrics.scans.inc({ connector: name, status: scan.result.status });
   const out = summary(scan);
   if (scan.result.status !== 'complete') {
-    await ctx.state.recordError(`discover ${scope.id}`, `${scan.result.status}: ${scan.result.error ?? 'unknown error'}`, scan.at);
+    await ctx.state.errors.record(`discover ${scope.id}`, `${scan.result.status}: ${scan.result.error ?? 'unknown error'}`, scan.at);
   }
   logScan(ctx, scan);
   ctx.events.emit('scope', { ...out, cycleId });
@@ -40,7 +41,7 @@ export async function processDiscover(ctx: PipelineContext, job: Job<DiscoverJob
 export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connectors' | 'metrics'>, name: string, scope: Scope, signal?: AbortSignal): Promise<Scan> {
   const connector = ctx.connectors.get(name);
   if (!connector) {
-    return { scope, result: { status: 'failed', origins: [], skipped: [], error: `connector "${name}" is not configured in this process` }, at: Date.now(), made: false };
+    return { scope, result: failedScan(`connector "${name}" is not configured in this process`), at: Date.now(), made: false };
   }
   const timeoutMs = ctx.config.schedule.discoverTimeoutMs;
   const controller = new AbortController();
@@ -55,12 +56,12 @@ export async function scanScope(ctx: Pick<PipelineContext, 'config' | 'connector
       new Promise<ScanResult>((resolve) => {
         timer = setTimeout(() => {
           controller.abort(new Error('timeout'));
-          resolve({ status: 'failed', origins: [], skipped: [], error: `timed out after ${formatDuration(timeoutMs)}` });
+          resolve(failedScan(`timed out after ${formatDuration(timeoutMs)}`));
         }, timeoutMs);
       }),
     ]);
   } catch (err) {
-    result = { status: 'failed', origins: [], skipped: [], error: `connector error: ${(err as Error).message}` };
+    result = failedScan(`connector error: ${(err as Error).message}`);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

@@ -23,7 +23,7 @@ export type DryRunContext = Omit<PipelineContext, 'queues' | 'jobs'>;
  * never listed as the zone's plan. Snapshots, scope lists, registry, tombstones, zone status, held and
  * current plans, recent errors, the supported_regions cache and the API family memory stay as they were.
  */
-export async function dryRun(ctx: DryRunContext, data: { reason: Trigger; zones?: string[] }): Promise<OnceResult> {
+export async function dryRun(ctx: DryRunContext, data: { reason: Trigger; zones?: string[]; all?: boolean }): Promise<OnceResult> {
   const cycleId = newCycleId();
   const zones = data.zones ? ctx.config.zones.filter((z) => data.zones!.includes(z.id)) : ctx.config.zones;
   const names = [...new Set(zones.flatMap((z) => zoneConnectors(ctx, z)))];
@@ -41,14 +41,14 @@ export async function dryRun(ctx: DryRunContext, data: { reason: Trigger; zones?
         } catch (err) {
           listErrors.push({ connector: name, error: `listing scopes failed: ${(err as Error).message}` });
           // As in a real cycle: the last list is used, and the connector counts as unlisted (no deletes).
-          const last = (await ctx.state.getScopes(name))?.scopes ?? [];
+          const last = (await ctx.state.snapshots.getScopes(name))?.scopes ?? [];
           lists.set(name, { scopes: last, unlisted: true });
           return last;
         }
       }
       // Not configured here: a real cycle would use what another replica stored, and so does this.
       listErrors.push({ connector: name, error: `connector "${name}" is not configured in this process` });
-      return (await ctx.state.getScopes(name))?.scopes ?? [];
+      return (await ctx.state.snapshots.getScopes(name))?.scopes ?? [];
     })
   ).flat();
   ctx.events.emit('scopes', { cycleId, total: scopes.length });
@@ -65,11 +65,11 @@ export async function dryRun(ctx: DryRunContext, data: { reason: Trigger; zones?
   const planned = await mapBounded(zones, ctx.config.worker.reconcileConcurrency, async (zone) => {
     const base: ReconcileResult = { zoneId: zone.id, cycleId, planId: null, status: 'dry-run', upserts: 0, deletes: 0, failed: 0, requests: 0 };
     try {
-      const { plan, api, now } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone, fresh), { signal: ctx.shutdown, cache: false });
+      const { plan, api, now } = await buildPlan(ctx, zone, await zoneScopes(ctx, zone, fresh), { signal: ctx.shutdown, cache: false, all: !!data.all });
       const stored: StoredPlan = { ...plan, id: newPlanId(zone.id, now), status: 'dry-run', reason: data.reason, cycleId, dryRun: true, api, updatedAt: now };
-      await ctx.state.savePlan(stored);
+      await ctx.state.plans.save(stored);
       ctx.events.emit('plan', stored);
-      ctx.logger.info({ zone: zone.id, plan: stored.id, upserts: plan.upserts.length, deletes: plan.deletes.length, skipped: plan.skipped.length, guard: plan.guard.reason }, 'plan dry-run');
+      ctx.logger.info({ zone: zone.id, plan: stored.id, upserts: plan.upserts.length, deletes: plan.deletes.length, skipped: plan.totals.skipped, guard: plan.guard.reason }, 'plan dry-run');
       return { result: { ...base, planId: stored.id }, plan: stored };
     } catch (err) {
       const error = (err as Error).message;

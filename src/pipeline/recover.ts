@@ -29,8 +29,8 @@ export class RecoverError extends Error {}
 export async function recoverZone(ctx: PipelineContext, zoneId: string, opts: { dryRun?: boolean; ips?: string[]; dismiss?: boolean } = {}): Promise<RecoverResult> {
   const rec = await ctx.epoch.recovery(zoneId);
   if (!rec || rec.kind === 'unverified') throw new RecoverError(`zone ${zoneId} is not recovering from a state loss: nothing to claim`);
-  const planId = await ctx.state.latestPlanId(zoneId);
-  const plan = planId ? await ctx.state.getPlan(planId) : null;
+  const planId = await ctx.state.plans.latestId(zoneId);
+  const plan = planId ? await ctx.state.plans.get(planId) : null;
   if (!plan?.recovery) throw new RecoverError(`zone ${zoneId} has no plan made since the state loss yet: wait for the next reconcile, or run \`plan --zone ${zoneId}\``);
   if (opts.dismiss) {
     if (!opts.dryRun) await ctx.epoch.endRecovery(zoneId);
@@ -51,7 +51,7 @@ export async function recoverZone(ctx: PipelineContext, zoneId: string, opts: { 
   }
   if (opts.dryRun) return { planId: plan.id, claimed, changed, unknown, ended: false };
   const now = Date.now();
-  await ctx.state.setRegistry(
+  await ctx.state.registry.set(
     zoneId,
     claimed.map((p) => [p.ip, { vendor: p.vendor, region: p.region, scope: RECOVERED_SCOPE, planId: `recover:${plan.id}`, at: now }]),
   );

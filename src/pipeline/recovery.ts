@@ -30,7 +30,7 @@ export async function planWithRecovery(ctx: Pick<PipelineContext, 'epoch' | 'log
     `zone ${zoneId}: suspected loss of the daemon's Redis state: no ownership recorded, yet ${n} mapping(s) are identical to what the daemon wants. ` +
     'Nothing is re-owned automatically; review `status` and the plan, then `recover --zone` (or `recover --zone --dismiss` for a genuine first install).';
   ctx.logger.error({ zone: zoneId, identical: n, possiblyOurs: probe.recovery!.possiblyOurs.length }, message);
-  await ctx.state.recordError(`reconcile ${zoneId}`, message, now);
+  await ctx.state.errors.record(`reconcile ${zoneId}`, message, now);
   return probe;
 }
 

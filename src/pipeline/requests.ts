@@ -3,7 +3,8 @@ import { enqueueReconcile, zoneConnectors } from './cycle.ts';
 import type { Trigger } from './jobs.ts';
 import type { Runtime } from './runtime.ts';
 
-export type ResyncRequest = { zone?: string; scope?: string; reason: Trigger };
+/** `full`: read the zones' lists from Cloudflare in full instead of from the list cache (`resync --full`). */
+export type ResyncRequest = { zone?: string; scope?: string; full?: boolean; reason: Trigger };
 
 /**
  * An on-demand resync (CLI, HTTP API): a cycle for one zone (or all), optionally rediscovering one scope
@@ -22,6 +23,12 @@ export async function requestResync(rt: Runtime, req: ResyncRequest): Promise<{ 
     const refused = await unknownScope(rt, req.scope, zone);
     if (refused) return { ok: false, error: refused };
   }
+  // Asked for before the cycle is queued: whichever reconcile of the zone runs next reads in full.
+  if (req.full) {
+    const cache = rt.ctx.state.lists;
+    const asker = req.reason === 'api' ? 'POST /resync with full' : 'resync --full';
+    for (const z of zones ?? config.zones.map((x) => x.id)) await cache.requestFull(z, `full read asked for (${asker})`);
+  }
   const job = await rt.enqueueCycle({ reason: req.reason, ...(zones ? { zones } : {}), ...(req.scope ? { scopes: [req.scope] } : {}) });
   return { ok: true, jobId: job.id!, zones: zones ?? config.zones.map((z) => z.id) };
 }
@@ -33,7 +40,7 @@ export async function requestResync(rt: Runtime, req: ResyncRequest): Promise<{ 
 async function unknownScope(rt: Runtime, scopeId: string, zone: ZoneSettings | undefined): Promise<string | null> {
   const { config, state } = rt.ctx;
   const names = zone ? zoneConnectors(rt.ctx, zone) : config.connectors.map((c) => c.name);
-  const known = (await Promise.all(names.map(async (n) => (await state.getScopes(n))?.scopes.map((s) => s.id) ?? []))).flat();
+  const known = (await Promise.all(names.map(async (n) => (await state.snapshots.getScopes(n))?.scopes.map((s) => s.id) ?? []))).flat();
   if (known.includes(scopeId)) return null;
   const where = zone ? `zone ${zone.name ?? zone.id} selects` : 'the connectors listed';
   const list = known.length === 0 ? 'none listed yet: a daemon lists them at its first cycle' : `${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length} in all; see \`status\`)` : ''}`;
@@ -50,13 +57,13 @@ async function unknownScope(rt: Runtime, scopeId: string, zone: ZoneSettings | u
  */
 export async function approvePlan(rt: Runtime, planId: string): Promise<{ ok: true; jobId: string; zoneId: string } | { ok: false; status: number; error: string }> {
   const { state, config } = rt.ctx;
-  const plan = await state.getPlan(planId);
+  const plan = await state.plans.get(planId);
   if (!plan) return { ok: false, status: 404, error: `no plan ${planId} (plans are kept 7 days)` };
   if (plan.status !== 'held') return { ok: false, status: 409, error: `plan ${planId} is ${plan.status}, not held: nothing to approve` };
-  const zs = await state.getZoneStatus(plan.zoneId);
+  const zs = await state.zones.get(plan.zoneId);
   if (zs.heldPlanId !== planId) return { ok: false, status: 409, error: `plan ${planId} was superseded${zs.heldPlanId ? ` by ${zs.heldPlanId}` : ''}: review and approve the newest plan` };
   if (!config.zones.some((z) => z.id === plan.zoneId)) return { ok: false, status: 409, error: `zone ${plan.zoneId} is no longer in the configuration` };
-  await state.approve(plan.zoneId, plan.digest, 24 * 3600);
+  await state.guard.approve(plan.zoneId, plan.digest, 24 * 3600);
   const jobId = await enqueueReconcile(rt.ctx, { cycleId: plan.cycleId, zoneId: plan.zoneId, reason: 'approve' });
   rt.ctx.logger.info({ plan: planId, zone: plan.zoneId }, 'plan approved');
   return { ok: true, jobId, zoneId: plan.zoneId };

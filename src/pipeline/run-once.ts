@@ -41,6 +41,6 @@ export async function waitForZone(rt: Runtime, zoneId: string, id: string, notBe
       const error = f?.state === 'failed' ? f.error : 'reconcile job vanished';
       return { result: { zoneId, cycleId: '', planId: null, status: 'error', statusReason: error, upserts: 0, deletes: 0, failed: 1, requests: 0 }, plan: null };
     }
-    return { result: f.result, plan: f.result.planId ? await rt.ctx.state.getPlan(f.result.planId) : null };
+    return { result: f.result, plan: f.result.planId ? await rt.ctx.state.plans.get(f.result.planId) : null };
   }
 }

@@ -14,6 +14,7 @@ import { StateEpoch } from '../state/epoch.ts';
 import { StateStore } from '../state/store.ts';
 import { connectRedis, type RedisClient } from '../state/redis-connection.ts';
 import { applyProcessor } from './apply.ts';
+import { cloudflareBudgetGate } from './cloudflare-budget.ts';
 import type { PipelineContext, PipelineEvents } from './context.ts';
 import type { DryRunContext } from './dry-run.ts';
 import { processCycle } from './cycle.ts';
@@ -105,9 +106,11 @@ async function openParts(opts: Omit<RuntimeOptions, 'workers' | 'schedule'>, rea
       timeoutMs: config.cloudflare.timeoutMs,
       onRequest: (info) => metrics.cloudflareRequest(info),
       // A dry run still learns a zone's family for itself (in this process) but does not tell the daemon.
-      familyMemory: { get: (z) => state.getFamily(z), set: readOnly ? async () => {} : (z, f) => state.setFamily(z, f) },
+      familyMemory: { get: (z) => state.caches.getFamily(z), set: readOnly ? async () => {} : (z, f) => state.caches.setFamily(z, f) },
       onWarning: (w) => logger.warn({ warning: w }, 'unexpected entry in a Cloudflare response'),
       userAgent: 'origin-region-sync',
+      // A worker hands a job back rather than sit out a spent window; a command (a dry run, recover) waits.
+      beforeRequest: cloudflareBudgetGate({ redis, prefix: config.redis.prefix, ...config.cloudflare.rateLimit, maxWaitMs: active && !readOnly ? 2_000 : 300_000 }),
     });
   const audit = new AuditLog(redis, config.redis.prefix, { retentionMs: config.audit.retentionMs, maxRecords: config.audit.maxRecordsPerZone });
   return { config, logger, state, audit, epoch, connectors, cloudflare, metrics, events, shutdown: stop.signal, redis, health, stop };

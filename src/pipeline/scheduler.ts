@@ -12,7 +12,7 @@ export const SCHEDULER_ID = 'reconcile-cycle';
 export async function ensureSchedule(queues: Queues, state: StateStore, everyMs: number, logger: Logger): Promise<'created' | 'updated' | 'unchanged' | 'skipped'> {
   const existing = await queues.cycle.getJobScheduler(SCHEDULER_ID);
   if (existing && Number(existing.every) === everyMs) return 'unchanged';
-  if (!(await state.tryLock('scheduler', 10_000))) return 'skipped';
+  if (!(await state.locks.tryLock('scheduler', 10_000))) return 'skipped';
   await queues.cycle.upsertJobScheduler(SCHEDULER_ID, { every: everyMs }, { name: 'cycle', data: { reason: 'schedule' } });
   logger.info({ everyMs }, existing ? 'reconcile schedule updated' : 'reconcile schedule created');
   return existing ? 'updated' : 'created';

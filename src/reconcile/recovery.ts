@@ -1,4 +1,9 @@
 import type { Vendor } from '../model/index.ts';
+import type { Zone } from './classify.ts';
+import type { DesiredOrigin } from './desired.ts';
+import { sortByIp } from './ip-order.ts';
+import type { SkipList } from './skips.ts';
+import type { Retiring } from './tombstones.ts';
 import type { CurrentMapping } from './types.ts';
 
 /**
@@ -46,4 +51,34 @@ export function recoveryVerdict(wanted: { vendor: Vendor; region: string } | und
 export function unverifiedVerdict(registrySize: number, identical: number): 'fresh' | 'upgrade' | 'suspected' {
   if (registrySize > 0) return 'upgrade'; // the state is there; only the epoch is new (a first start of this version)
   return identical > 0 ? 'suspected' : 'fresh';
+}
+
+/**
+ * While a zone recovers from a state loss, deletes are frozen until its first complete reconcile: the
+ * registry that would justify them is the one that was lost. Returns the deletes that stay planned.
+ */
+export function freezeDeletes(recovery: RecoveryInput | undefined, retiring: Retiring[], skipped: SkipList): { kept: Retiring[]; frozen: number } {
+  if (!recovery?.freezeDeletes) return { kept: retiring, frozen: 0 };
+  for (const r of retiring) {
+    skipped.add(r.mapping.ip, 'state-loss', `${r.what}; deletes are frozen until the zone's first complete reconcile after the state loss`, r.scope);
+  }
+  return { kept: [], frozen: retiring.length };
+}
+
+/** Everything still unowned after the rules: listed for review, never touched. */
+export function recoveryReport(
+  recovery: RecoveryInput,
+  zone: Zone,
+  desired: ReadonlyMap<string, DesiredOrigin>,
+  adoptable: ReadonlySet<string>,
+  identical: string[],
+  frozenDeletes: number,
+): RecoveryReport {
+  const possiblyOurs: PossiblyOurs[] = [];
+  for (const m of sortByIp([...zone.current.values()], (c) => c.ip)) {
+    if (zone.owned(m.ip) || adoptable.has(m.ip)) continue;
+    const d = desired.get(m.ip)?.origin;
+    possiblyOurs.push({ ip: m.ip, vendor: m.vendor, region: m.region, ...(d ? { wanted: { vendor: d.vendor, region: d.region } } : {}) });
+  }
+  return { identical: sortByIp(identical, (ip) => ip), reowned: recovery.reown ? identical.length : 0, possiblyOurs, frozenDeletes };
 }

@@ -97,6 +97,11 @@ export interface PlanInput {
   cloudflareCap?: number;
   /** Set while the zone recovers from a loss of the daemon's Redis state (see recovery.ts). */
   recovery?: RecoveryInput;
+  /**
+   * Keep only the first this many skipped and overflow entries (plan order), with counts of all: what a
+   * stored plan holds. Without it every entry is listed (`plan --json --all`).
+   */
+  sample?: number;
 }
 
 export type UpsertKind = 'create' | 'update' | 'adopt' | 'repair' | 'recreate';
@@ -145,6 +150,12 @@ export interface PlanSkip {
   scope?: string;
 }
 
+export interface PlanTotals {
+  skipped: number;
+  skippedByReason: Partial<Record<PlanSkipReason, number>>;
+  overflow: number;
+}
+
 export interface Drift {
   ip: string;
   /** What the daemon last wrote (absent: deleted by someone else). */
@@ -187,6 +198,11 @@ export interface Plan {
   skipped: PlanSkip[];
   drift: Drift[];
   overflow: Array<{ ip: string; vendor: Vendor; region: string; scope: string }>;
+  /**
+   * How many entries `skipped` and `overflow` have in all: the lists may hold only the first of them (a
+   * sample, see PlanInput.sample). Plans stored before this field existed listed every entry.
+   */
+  totals: PlanTotals;
   budget: Budget;
   guard: GuardVerdict;
   /** Registry entries to write without a request: adopting an identical unowned mapping, refreshing our own. */

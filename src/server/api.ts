@@ -31,7 +31,7 @@ export async function recentPlans(rt: Runtime, q: { zone?: string; limit: number
   if (!zones) return undefined;
   const rows: PlanRow[] = [];
   for (const z of zones) {
-    for (const p of await rt.ctx.state.listPlans(z, q.limit)) {
+    for (const p of await rt.ctx.state.plans.list(z, q.limit)) {
       rows.push({
         id: p.id,
         zoneId: p.zoneId,
@@ -113,7 +113,7 @@ export async function mappingsByRegion(rt: Runtime, zone: string | undefined): P
   const out: Record<string, Record<string, Record<string, number>>> = {};
   for (const z of zones) {
     const by: Record<string, Record<string, number>> = {};
-    for (const e of (await rt.ctx.state.getRegistry(z)).values()) {
+    for (const e of (await rt.ctx.state.registry.get(z)).values()) {
       const v = (by[e.vendor] ??= {});
       v[e.region] = (v[e.region] ?? 0) + 1;
     }

@@ -181,11 +181,14 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
     return send(reply, 200, { path: SESSION_PATH, expiresInSeconds: SESSION_MS / 1000 });
   });
 
-  const resyncBody = { type: 'object', additionalProperties: false, properties: { zone: { type: 'string', minLength: 1 }, scope: { type: 'string', minLength: 1 } } } as const;
-  route<{ zone?: string; scope?: string }, { zone?: string; scope?: string }>('/resync', ['POST'], { onRequest: admin, schema: { body: resyncBody, querystring: { type: 'object', properties: resyncBody.properties } } }, async (req, reply) => {
+  // full: read the zones' lists from Cloudflare in full, not from the list cache (as `resync --full`).
+  const resyncBody = { type: 'object', additionalProperties: false, properties: { zone: { type: 'string', minLength: 1 }, scope: { type: 'string', minLength: 1 }, full: { type: 'boolean' } } } as const;
+  type ResyncParams = { zone?: string; scope?: string; full?: boolean };
+  route<ResyncParams, ResyncParams>('/resync', ['POST'], { onRequest: admin, schema: { body: resyncBody, querystring: { type: 'object', properties: resyncBody.properties } } }, async (req, reply) => {
     const zone = req.body.zone ?? req.query.zone;
     const scope = req.body.scope ?? req.query.scope;
-    const r = await requestResync(usable(pending), { ...(zone ? { zone } : {}), ...(scope ? { scope } : {}), reason: 'api' });
+    const full = req.body.full ?? req.query.full;
+    const r = await requestResync(usable(pending), { ...(zone ? { zone } : {}), ...(scope ? { scope } : {}), ...(full ? { full: true } : {}), reason: 'api' });
     if (!r.ok) throw httpError(404, r.error);
     return send(reply, 202, { accepted: true, jobId: r.jobId, zones: r.zones });
   });
@@ -193,9 +196,9 @@ export async function buildApp(pending: PendingRuntime): Promise<FastifyInstance
   const params = { schema: { params: { type: 'object', properties: { id: planId }, required: ['id'] } }, onRequest: admin };
   route<unknown, unknown, { id: string }>('/plans/:id', ['GET'], params, async (req, reply) => {
     const { state } = usable(pending).ctx;
-    const plan = await state.getPlan(req.params.id);
+    const plan = await state.plans.get(req.params.id);
     if (!plan) throw httpError(404, `no plan ${req.params.id} (plans are kept 7 days)`);
-    return send(reply, 200, { ...plan, batches: await state.getBatches(req.params.id) });
+    return send(reply, 200, { ...plan, batches: await state.plans.getBatches(req.params.id) });
   });
   route<unknown, unknown, { id: string }>('/plans/:id/approve', ['POST'], params, async (req, reply) => {
     const r = await approvePlan(usable(pending), req.params.id);

@@ -162,13 +162,16 @@ export const DASHBOARD_SCRIPT = String.raw`
   function showDiff(p) {
     if (!p) return;
     var MAX = 200;
-    function list(title, items, row) {
-      return '<h3>' + title + ' (' + items.length + ')</h3>' + (items.length ? '<table>' + items.slice(0, MAX).map(row).join('') + '</table>' + (items.length > MAX ? '<p>… and ' + (items.length - MAX) + ' more (plans show ' + esc(p.id) + ')</p>' : '') : '');
+    // A stored plan lists a sample of its skipped origins; total is how many there are in all.
+    function list(title, items, row, total) {
+      var all = total == null ? items.length : total;
+      var shown = Math.min(items.length, MAX);
+      return '<h3>' + title + ' (' + all + ')</h3>' + (items.length ? '<table>' + items.slice(0, MAX).map(row).join('') + '</table>' + (shown < all ? '<p>showing ' + shown + ' of ' + all + (items.length < all ? ' (plan --json --all lists every one)' : ' (plans show ' + esc(p.id) + ')') + '</p>' : '') : '');
     }
     $('diff').innerHTML = '<h2>Plan <code>' + esc(p.id) + '</code>: ' + esc(p.status) + ' <button type="button" id="diff-close">Close</button></h2>' +
       list('Upserts', p.upserts, function (u) { return '<tr data-diff-upsert><td>' + esc(u.kind) + '</td><td><code>' + esc(u.ip) + '</code></td><td>' + esc(u.vendor + ' ' + u.region) + (u.from ? ' (was ' + esc(u.from.vendor + ' ' + u.from.region) + ')' : '') + '</td><td><code>' + esc(u.scope) + '</code></td></tr>'; }) +
       list('Deletes', p.deletes, function (d) { return '<tr data-diff-delete><td>' + esc(d.reason) + '</td><td><code>' + esc(d.ip) + '</code></td><td>' + esc(d.vendor + ' ' + d.region) + '</td><td><code>' + esc(d.scope) + '</code></td></tr>'; }) +
-      list('Skipped', p.skipped, function (k) { return '<tr><td>' + esc(k.reason) + '</td><td><code>' + esc(k.ip) + '</code></td><td colspan="2">' + esc(k.detail) + '</td></tr>'; });
+      list('Skipped', p.skipped, function (k) { return '<tr><td>' + esc(k.reason) + '</td><td><code>' + esc(k.ip) + '</code></td><td colspan="2">' + esc(k.detail) + '</td></tr>'; }, p.totals ? p.totals.skipped : null);
   }
 
   document.addEventListener('click', function (ev) {

@@ -86,13 +86,13 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
   // Each connector's last listed scopes, their latest scans and listing errors: read once for every zone.
   const listed = new Map<string, { scopes: Scope[]; summaries: ScanSummary[]; listError: { error: string; since: number } | null }>();
   for (const c of config.connectors) {
-    const scopes = (await state.getScopes(c.name))?.scopes ?? [];
-    listed.set(c.name, { scopes, summaries: await state.getScanSummaries(scopes.map((s) => s.id)), listError: await state.getScopeListError(c.name) });
+    const scopes = (await state.snapshots.getScopes(c.name))?.scopes ?? [];
+    listed.set(c.name, { scopes, summaries: await state.snapshots.getScanSummaries(scopes.map((s) => s.id)), listError: await state.snapshots.getScopeListError(c.name) });
   }
   const epoch = new StateEpoch(state.redis, config.redis.prefix, '');
   const zones = await Promise.all(
     config.zones.map(async (z): Promise<ZoneReport> => {
-      const s = await state.getZoneStatus(z.id);
+      const s = await state.zones.get(z.id);
       const recovery = await epoch.recovery(z.id);
       const age = s.lastCompleteAt ? Math.round((now - s.lastCompleteAt) / 1000) : null;
       const { skipped, pending, ...rest } = s;
@@ -130,7 +130,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     cloudflarePause: pause,
     rateLimitedForMs: pause ? pause.until - now : 0,
     scopes,
-    errors: await state.recentErrors(opts.errors ?? 10),
+    errors: await state.errors.recent(opts.errors ?? 10),
     stateLoss: await epoch.loss(),
     events: await eventSources(config, state, now),
   };
@@ -138,7 +138,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
 
 /** The configured sources with every replica's report; a source nobody reported is `unreported` (no daemon runs it). */
 async function eventSources(config: Config, state: StateStore, now: number): Promise<EventSourceStatus[]> {
-  const reports = await state.getEventSourceHealth();
+  const reports = await state.eventSources.list();
   const configured = [...config.events.sources.map((s) => ({ name: s.name, type: s.type })), ...config.events.webhooks.map((w) => ({ name: w.name, type: 'webhook' }))];
   return configured.flatMap((c): EventSourceStatus[] => {
     const mine = reports.filter((r) => r.source === c.name).sort((a, b) => a.replica.localeCompare(b.replica));

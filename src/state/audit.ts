@@ -1,3 +1,4 @@
+import { StateKeys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 
 /** One item of one write request that reached Cloudflare, as `history` shows it. */
@@ -44,19 +45,19 @@ const FIELDS = ['k', 'ip', 'v', 'r', 'o', 'e', 'p', 'b', 't', 'ev'] as const;
  */
 export class AuditLog {
   private readonly redis: RedisClient;
-  private readonly p: string;
+  private readonly keys: StateKeys;
   private readonly retentionMs: number;
   private readonly maxRecords: number;
 
   constructor(redis: RedisClient, prefix: string, opts: { retentionMs: number; maxRecords: number }) {
     this.redis = redis;
-    this.p = `${prefix}:state:audit:`;
+    this.keys = new StateKeys(prefix);
     this.retentionMs = opts.retentionMs;
     this.maxRecords = opts.maxRecords;
   }
 
   private key(zoneId: string): string {
-    return this.p + zoneId;
+    return this.keys.audit(zoneId);
   }
 
   async record(items: readonly AuditInput[], now = Date.now()): Promise<void> {

@@ -1,3 +1,4 @@
+import { StateKeys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 
@@ -55,7 +56,7 @@ function rule(key: string) {
 
 /** Every state key a restore needs, as one JSON-ready document. Reads only. */
 export async function exportState(redis: RedisClient, prefix: string, now = new Date()): Promise<StateDocument> {
-  const base = `${prefix}:state:`;
+  const base = new StateKeys(prefix).base;
   const names = (await scanAll(redis, base)).map((k) => k.slice(base.length)).filter((k) => rule(k)).sort();
   const keys: StateDocument['keys'] = {};
   for (let i = 0; i < names.length; i += 500) {
@@ -119,7 +120,7 @@ export interface ImportResult {
  * (nothing merged), except its epoch and loss record, which running daemons rely on.
  */
 export async function importState(redis: RedisClient, prefix: string, doc: StateDocument, opts: { force?: boolean } = {}): Promise<ImportResult> {
-  const base = `${prefix}:state:`;
+  const base = new StateKeys(prefix).base;
   const existing = (await scanAll(redis, base)).map((k) => k.slice(base.length)).filter((k) => rule(k));
   const occupied = existing.filter((k) => !KEEP_ON_TARGET.has(k) && k !== 'errors' && !k.endsWith(':recovery'));
   if (occupied.length > 0 && !opts.force) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StateKeys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 
 /** The id of one life of the daemon's Redis state: written once, at the first start on an empty Redis. */
@@ -57,14 +58,14 @@ return 1`;
  */
 export class StateEpoch {
   private readonly redis: RedisClient;
-  private readonly p: string;
+  private readonly keys: StateKeys;
   private readonly by: string;
   /** The epoch this process saw last: its memory survives the Redis that lost it. */
   private seen: Epoch | undefined;
 
   constructor(redis: RedisClient, prefix: string, by: string) {
     this.redis = redis;
-    this.p = `${prefix}:state:`;
+    this.keys = new StateKeys(prefix);
     this.by = by;
   }
 
@@ -80,8 +81,8 @@ export class StateEpoch {
    */
   async check(zoneIds: readonly string[], now = Date.now()): Promise<EpochCheck> {
     const fresh: Epoch = { id: randomUUID(), createdAt: now };
-    const created = (await this.redis.set(this.p + 'epoch', JSON.stringify(fresh), 'NX')) === 'OK';
-    const current = created ? fresh : (JSON.parse((await this.redis.get(this.p + 'epoch')) ?? JSON.stringify(fresh)) as Epoch);
+    const created = (await this.redis.set(this.keys.epoch(), JSON.stringify(fresh), 'NX')) === 'OK';
+    const current = created ? fresh : (JSON.parse((await this.redis.get(this.keys.epoch())) ?? JSON.stringify(fresh)) as Epoch);
     const previous = this.seen;
     this.seen = current;
     if (previous && previous.id !== current.id) {
@@ -102,17 +103,17 @@ export class StateEpoch {
   /** Records a loss (once per epoch) and puts the zones into recovery; false if it was already recorded. */
   async recordLoss(loss: StateLoss, zoneIds: readonly string[]): Promise<boolean> {
     const recovery: ZoneRecovery = { since: loss.detectedAt, kind: loss.kind, deletesFrozen: true };
-    const keys = [this.p + 'loss', ...zoneIds.map((z) => this.recoveryKey(z))];
+    const keys = [this.keys.loss(), ...zoneIds.map((z) => this.recoveryKey(z))];
     return (await this.redis.eval(RECORD_LOSS, keys.length, ...keys, loss.epoch, JSON.stringify(loss), JSON.stringify(recovery))) === 1;
   }
 
   async loss(): Promise<StateLoss | null> {
-    const v = await this.redis.get(this.p + 'loss');
+    const v = await this.redis.get(this.keys.loss());
     return v ? (JSON.parse(v) as StateLoss) : null;
   }
 
   async getEpoch(): Promise<Epoch | null> {
-    const v = await this.redis.get(this.p + 'epoch');
+    const v = await this.redis.get(this.keys.epoch());
     return v ? (JSON.parse(v) as Epoch) : null;
   }
 
@@ -131,6 +132,6 @@ export class StateEpoch {
   }
 
   private recoveryKey(zoneId: string): string {
-    return `${this.p}zone:${zoneId}:recovery`;
+    return this.keys.recovery(zoneId);
   }
 }

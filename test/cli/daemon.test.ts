@@ -33,7 +33,7 @@ describe('the daemon', () => {
     const second = daemon(h.configFile);
     await until(
       async () => {
-        const s = await h!.rt.ctx.state.getZoneStatus(ZONE);
+        const s = await h!.rt.ctx.state.zones.get(ZONE);
         return h!.emu.mappings(ZONE).length === 3000 && (s.lastCompleteAt ?? 0) > restartedAt && s.lastStatus === 'noop';
       },
       { timeoutMs: 120_000, what: 'convergence after the restart' },
@@ -41,7 +41,7 @@ describe('the daemon', () => {
     const held = h.emu.mappings(ZONE).map((m) => `${m.origin_ip} ${m.vendor} ${m.region}`).sort();
     expect(held).toEqual(want.map((o) => `${o.ip} ${o.vendor} ${o.region}`).sort());
     expect(h.emu.stats().filter((s) => s.method === 'DELETE')).toEqual([]);
-    const registry = await h.rt.ctx.state.getRegistry(ZONE);
+    const registry = await h.rt.ctx.state.registry.get(ZONE);
     expect(registry.size).toBe(3000);
     expect([...registry.values()].filter((e) => e.pending)).toEqual([]);
 
@@ -53,7 +53,7 @@ describe('the daemon', () => {
     h = await startHarness({ inventory: origins(1000), workers: false, config: fast });
     const a = daemon(h.configFile);
     const b = daemon(h.configFile);
-    await until(async () => (await h!.rt.ctx.state.getZoneStatus(ZONE)).lastStatus === 'noop', { timeoutMs: 90_000, what: 'convergence' });
+    await until(async () => (await h!.rt.ctx.state.zones.get(ZONE)).lastStatus === 'noop', { timeoutMs: 90_000, what: 'convergence' });
     await new Promise((r) => setTimeout(r, 3000)); // a few more cycles from both
     expect(h.emu.mappings(ZONE)).toHaveLength(1000);
     // 1,000 origins are 10 batches of 100: each change was written exactly once.

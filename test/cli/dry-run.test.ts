@@ -58,6 +58,11 @@ describe('plan and sync --once --dry-run, with work waiting for a daemon that is
     // Redis holds exactly what it held, plus the three dry-run plans under their own keys and the pointer to
     // the zone's newest one (which only `recover` reads).
     const after = await dumpPrefix(h.rt.redis, h.prefix);
+    // The dry runs' reads spend the one Cloudflare budget like any other request: the limiter counts them.
+    const limiter = `${h.prefix}:apply:limiter`;
+    expect(Number(after[limiter] ?? 0) - Number(before[limiter] ?? 0)).toBe(h.reads());
+    delete after[limiter];
+    delete before[limiter];
     const added = Object.keys(after).filter((k) => !(k in before));
     expect(added).toHaveLength(4);
     const pointer = `${h.prefix}:state:zone:${ZONE}:dry-run`;

@@ -62,7 +62,7 @@ describe('the mass-change guard', () => {
     expect(ok.stdout).toMatch(/approved/);
     expect(h.emu.mappings(ZONE)).toHaveLength(50);
     // The plan applied is the very plan that was approved.
-    expect(await h.rt.ctx.state.getPlan(planId)).toMatchObject({ status: 'applied', deletes: expect.any(Array) });
+    expect(await h.rt.ctx.state.plans.get(planId)).toMatchObject({ status: 'applied', deletes: expect.any(Array) });
 
     const twice = await runCli(['approve', planId, '--config', h.configFile], { env });
     expect(twice.code).toBe(1);

@@ -51,7 +51,7 @@ beforeAll(async () => {
   });
   await h.once();
   ev = await startEvents(h.rt.ctx, { watchFiles: false });
-  await until(async () => (await h.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'aws-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source up' });
+  await until(async () => (await h.rt.ctx.state.eventSources.list()).some((r) => r.source === 'aws-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source up' });
 }, 60_000);
 
 afterAll(async () => {
@@ -93,7 +93,7 @@ describe('aws-sqs end to end', () => {
     expect(deleteLatency).toBeGreaterThanOrEqual(2_000);
     expect(deleteLatency).toBeLessThan(12_000);
     expect(held()).toEqual(['198.51.100.10']);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 20);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 20);
     expect(plans.some((p) => p.reason === 'event')).toBe(true);
     process.stdout.write(`aws-sqs e2e: allocate → zone ${addLatency} ms, release → deleted ${deleteLatency} ms\n`);
   });
@@ -127,6 +127,6 @@ describe('aws-sqs end to end', () => {
       const d = (await (await fetch(`${fake.url}/_admin/events`)).json()) as { visible: number; inFlight: number };
       return d.visible === 0 && d.inFlight === 0;
     }, { timeoutMs: 5_000, what: 'an empty queue' });
-    expect((await h.rt.ctx.state.getEventSourceHealth()).find((r) => r.source === 'aws-events')?.state).toBe('up');
+    expect((await h.rt.ctx.state.eventSources.list()).find((r) => r.source === 'aws-events')?.state).toBe('up');
   });
 });

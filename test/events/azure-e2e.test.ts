@@ -78,7 +78,7 @@ async function settled(): Promise<void> {
 describe('azure events end to end (Event Grid on Azurite → targeted resync)', () => {
   it('starts from the scheduled scan: both subscriptions in the zone, the source up', async () => {
     expect([...held().keys()].sort()).toEqual(['198.51.100.77', '203.0.113.1', '203.0.113.2']);
-    await until(async () => (await h.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'azure-events' && r.state === 'up'), { timeoutMs: 5_000, what: 'source reported up' });
+    await until(async () => (await h.rt.ctx.state.eventSources.list()).some((r) => r.source === 'azure-events' && r.state === 'up'), { timeoutMs: 5_000, what: 'source reported up' });
   });
 
   it('a public IP added in the fake reaches the zone within seconds, rediscovering only its subscription', { timeout: 30_000 }, async () => {
@@ -105,7 +105,7 @@ describe('azure events end to end (Event Grid on Azurite → targeted resync)', 
     // Two complete scans spanning deleteGrace (2 s): never on the event's own scan, long before the hour.
     expect(took).toBeGreaterThanOrEqual(2_000);
     expect(took).toBeLessThan(12_000);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 50);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 50);
     expect(plans.some((p) => p.reason === 'confirm' && p.deletes.length === 1)).toBe(true);
     console.info(`azure e2e: delete → removed in ${took} ms (confirmAfter 1 s, deleteGrace 2 s)`);
   });

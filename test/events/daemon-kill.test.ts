@@ -57,7 +57,7 @@ describe('the daemon killed between receive and enqueue', () => {
     const held = () => h!.emu.mappings(ZONE).map((m) => m.origin_ip).sort();
     const first = daemon();
     await until(() => held().includes('192.0.2.1'), { timeoutMs: 30_000, what: 'the startup cycle' });
-    await until(async () => (await h!.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'aws-events' && r.state === 'up'), { timeoutMs: 15_000, what: 'the source up' });
+    await until(async () => (await h!.rt.ctx.state.eventSources.list()).some((r) => r.source === 'aws-events' && r.state === 'up'), { timeoutMs: 15_000, what: 'the source up' });
 
     // Redis takes no write now: the daemon can receive the event but cannot queue its resync.
     const admin = new Redis(redis.url);
@@ -81,7 +81,7 @@ describe('the daemon killed between receive and enqueue', () => {
     await until(() => held().includes('192.0.2.2'), { timeoutMs: 30_000, what: 'the change after the restart' });
     // The event came back after its visibility timeout (4 s), long before the hour's schedule.
     expect(Date.now() - restarted).toBeLessThan(20_000);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 10);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 10);
     expect(plans.some((p) => p.reason === 'event' && p.upserts.some((u) => u.ip === '192.0.2.2'))).toBe(true);
     sqs.destroy();
   });

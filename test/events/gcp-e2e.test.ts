@@ -68,11 +68,11 @@ describe('gcp events end to end', () => {
     await until(() => held(h).length === 2, { timeoutMs: 20_000, what: 'the released address removed' });
     expect(Date.now() - removed).toBeGreaterThanOrEqual(2_000);
     expect(Date.now() - removed).toBeLessThan(10_000);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 20);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 20);
     expect(plans.some((p) => p.reason === 'event')).toBe(true);
     expect(plans.some((p) => p.reason === 'confirm' && p.deletes.length === 1)).toBe(true);
 
-    await until(async () => (await h.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'gcp-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source reported up' });
+    await until(async () => (await h.rt.ctx.state.eventSources.list()).some((r) => r.source === 'gcp-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source reported up' });
     expect(fake.pubsub!.backlog(fake.events!.subscription)).toBe(0);
   });
 

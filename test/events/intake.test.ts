@@ -37,7 +37,7 @@ describe('event intake', () => {
     // Two complete scans spanning deleteGrace (2 s): never sooner, and long before the hour's schedule.
     expect(Date.now() - removed).toBeGreaterThanOrEqual(2_000);
     expect(Date.now() - removed).toBeLessThan(10_000);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 20);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 20);
     expect(plans.some((p) => p.reason === 'event')).toBe(true);
     expect(plans.some((p) => p.reason === 'confirm' && p.deletes.length === 1)).toBe(true);
   });
@@ -75,9 +75,9 @@ describe('event intake', () => {
   it('reports each source to Redis for status, and forgets this replica on a clean stop', { timeout: 30_000 }, async () => {
     h = await startHarness({ config: { events: { sources: [{ name: 'hook', type: 'webhook', token: 'tok-0123456789' }] } } });
     ev = await startEvents(h.rt.ctx, { watchFiles: false });
-    await until(async () => (await h!.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'hook' && r.state === 'up'), { timeoutMs: 5_000, what: 'the report' });
+    await until(async () => (await h!.rt.ctx.state.eventSources.list()).some((r) => r.source === 'hook' && r.state === 'up'), { timeoutMs: 5_000, what: 'the report' });
     await ev.stop();
     ev = undefined;
-    expect(await h.rt.ctx.state.getEventSourceHealth()).toEqual([]);
+    expect(await h.rt.ctx.state.eventSources.list()).toEqual([]);
   });
 });

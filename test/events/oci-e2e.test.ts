@@ -72,7 +72,7 @@ async function setup(zone: Record<string, unknown>): Promise<Inv> {
     'oci/oci/ocid1.tenancy.oc1..aaaaaaaaexampletenancy/us-ashburn-1 complete',
   ]);
   ev = await startEvents(h.rt.ctx, { watchFiles: false });
-  await until(async () => (await h!.rt.ctx.state.getEventSourceHealth()).some((r) => r.source === 'oci-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source up' });
+  await until(async () => (await h!.rt.ctx.state.eventSources.list()).some((r) => r.source === 'oci-events' && r.state === 'up'), { timeoutMs: 10_000, what: 'the source up' });
   return base;
 }
 
@@ -86,7 +86,7 @@ describe('oci events end to end', () => {
     await until(() => held().includes(`${NEW_IP} us-ashburn-1`), { timeoutMs: 10_000, what: 'the new IP in the zone' });
     expect(Date.now() - added).toBeLessThan(5_000);
     // Only the region the event named was scanned again.
-    const plans = await h!.rt.ctx.state.listPlans(ZONE, 20);
+    const plans = await h!.rt.ctx.state.plans.list(ZONE, 20);
     expect(plans.some((p) => p.reason === 'event')).toBe(true);
 
     await until(idle, { timeoutMs: 10_000, what: 'the confirming scan of the add' });
@@ -96,7 +96,7 @@ describe('oci events end to end', () => {
     // Two complete scans a second apart (confirmAfter and deleteGrace): not at the first scan, long before the hour.
     expect(Date.now() - removed).toBeGreaterThanOrEqual(1_000);
     expect(Date.now() - removed).toBeLessThan(10_000);
-    const after = await h!.rt.ctx.state.listPlans(ZONE, 20);
+    const after = await h!.rt.ctx.state.plans.list(ZONE, 20);
     expect(after.some((p) => p.reason === 'confirm' && p.deletes.length === 1)).toBe(true);
   });
 

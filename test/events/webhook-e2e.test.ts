@@ -75,7 +75,7 @@ describe('webhook end to end', () => {
     await until(() => h!.emu.mappings(ZONE).length === 2, { timeoutMs: 10_000, what: 'the new Elastic IP in the zone' });
     expect(Date.now() - sent).toBeLessThan(5_000);
     expect(h.emu.mappings(ZONE).map((m) => m.origin_ip).sort()).toEqual(['203.0.113.100', '203.0.113.101']);
-    const plans = await h.rt.ctx.state.listPlans(ZONE, 10);
+    const plans = await h.rt.ctx.state.plans.list(ZONE, 10);
     expect(plans.some((p) => p.reason === 'event')).toBe(true);
 
     // A second report of the same change joins the resync already queued or runs one more scan: never an error.

@@ -1,3 +1,4 @@
+import { compareIps } from '../../src/model/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { origins, startHarness, ZONE, zoneYaml, type Harness } from '../helpers/pipeline.ts';
 
@@ -16,7 +17,11 @@ describe('pipeline: capacity budget', () => {
     const plan = r.zones[0]!.plan!;
     expect(r.zones[0]!.result.status).toBe('applied');
     expect(plan.budget).toMatchObject({ cap: 3500, unmanaged: 200, managedAfter: 3300, overflow: 1700, left: 0 });
-    expect(plan.overflow).toHaveLength(1700);
+    // The stored plan keeps the first 100 overflow entries (by address) and the count of all of them.
+    expect(plan.overflow).toHaveLength(100);
+    expect(plan.totals).toMatchObject({ overflow: 1700, skippedByReason: { 'over-budget': 1700 } });
+    const ips = plan.overflow.map((o) => o.ip);
+    expect(ips).toEqual([...ips].sort(compareIps));
     const now = h.emu.mappings(ZONE);
     expect(now).toHaveLength(3500);
     for (const u of unmanaged) expect(now).toContainEqual(expect.objectContaining({ ...u }));

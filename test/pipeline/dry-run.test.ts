@@ -31,6 +31,7 @@ async function plan(harness: Harness): Promise<OnceResult> {
 async function planChangesNothing(harness: Harness): Promise<StoredPlan> {
   await settle(harness.rt.redis, harness.prefix);
   const before = await dumpPrefix(harness.rt.redis, harness.prefix);
+  const readsBefore = harness.reads();
   const r = await plan(harness);
   expect(r.zones[0]!.result.status).toBe('dry-run');
   const stored = r.zones[0]!.plan!;
@@ -39,6 +40,11 @@ async function planChangesNothing(harness: Harness): Promise<StoredPlan> {
   const planKey = `${harness.prefix}:state:plan:${stored.id}`;
   // The plan, and the pointer to the zone's newest dry run (only `recover` reads it); both expire in an hour.
   const pointer = `${harness.prefix}:state:zone:${stored.zoneId}:dry-run`;
+  // The dry run's reads spend the one Cloudflare budget like any other request: the limiter counts them.
+  const limiter = `${harness.prefix}:apply:limiter`;
+  expect(Number(after[limiter] ?? 0) - Number(before[limiter] ?? 0)).toBe(harness.reads() - readsBefore);
+  delete after[limiter];
+  delete before[limiter];
   const added = Object.keys(after).filter((k) => !(k in before) || (k === pointer && before[k] !== after[k]));
   expect(added.sort()).toEqual([planKey, pointer].sort());
   expect(after[pointer]).toBe(stored.id);
@@ -95,7 +101,7 @@ describe('dry run (plan, sync --once --dry-run)', () => {
     // The pending work is intact: a daemon starting now applies the very plan that was approved.
     await h.rt.close();
     h.rt = await startRuntime({ config: h.config, logger, workers: true, schedule: false });
-    await until(async () => (await h!.rt.ctx.state.getPlan(heldPlan.id))?.status === 'applied', { what: 'the approved plan to be applied' });
+    await until(async () => (await h!.rt.ctx.state.plans.get(heldPlan.id))?.status === 'applied', { what: 'the approved plan to be applied' });
     expect(h.emu.mappings(ZONE)).toHaveLength(50);
   });
 
@@ -141,6 +147,6 @@ describe('dry run (plan, sync --once --dry-run)', () => {
     expect(dry.upserts).toHaveLength(5);
     expect(dry.api).toBe('v2');
     expect(h.writes()).toBe(0);
-    expect(await h.rt.ctx.state.getFamily(ZONE)).toBeUndefined();
+    expect(await h.rt.ctx.state.caches.getFamily(ZONE)).toBeUndefined();
   });
 });

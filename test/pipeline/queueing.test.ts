@@ -34,19 +34,19 @@ describe('pipeline: queueing', () => {
     const failed = await h.rt.ctx.queues.reconcile.getJobs(['failed']);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attemptsMade).toBe(1);
-    expect(JSON.stringify(await h.rt.ctx.state.recentErrors())).toMatch(/auth/);
+    expect(JSON.stringify(await h.rt.ctx.state.errors.recent())).toMatch(/auth/);
     // Only the one listing request was sent: no retry loop against Cloudflare.
     expect(h.reads()).toBeLessThanOrEqual(2);
   });
 
   it('never sends a batch of a plan superseded by a newer one', async () => {
     h = await startHarness({ inventory: origins(5) });
-    await h.rt.ctx.state.setCurrentPlan(ZONE, 'pnewer');
+    await h.rt.ctx.state.plans.setCurrent(ZONE, 'pnewer');
     const job = await h.rt.ctx.queues.apply.add('upsert', { planId: 'polder', zoneId: ZONE, batch: 0, kind: 'upsert', items: [{ ip: '192.0.2.1', vendor: 'aws', region: 'us-east-1', scope: 's' }] }, { jobId: jobId('apply', 'polder', '0') });
     const [f] = await h.rt.ctx.jobs.wait(h.rt.ctx.queues.apply, [job.id!]);
     expect(f).toMatchObject({ state: 'completed', result: { superseded: true, sent: 0 } });
     expect(h.writes()).toBe(0);
-    expect(await h.rt.ctx.state.getRegistry(ZONE)).toEqual(new Map());
+    expect(await h.rt.ctx.state.registry.get(ZONE)).toEqual(new Map());
   });
 });
 
@@ -61,7 +61,7 @@ describe('pipeline: held plans', () => {
     const b = (await h.once()).zones[0]!.result;
     expect(b.status).toBe('held');
     expect(b.planId).not.toBe(a.planId);
-    expect(await h.rt.ctx.state.getPlan(a.planId!)).toMatchObject({ status: 'superseded', statusReason: `superseded by plan ${b.planId} (was held)` });
+    expect(await h.rt.ctx.state.plans.get(a.planId!)).toMatchObject({ status: 'superseded', statusReason: `superseded by plan ${b.planId} (was held)` });
     expect(await approvePlan(h.rt, a.planId!)).toMatchObject({ ok: false, status: 409, error: expect.stringMatching(/is superseded, not held/) });
     expect(h.emu.mappings(ZONE)).toHaveLength(100);
   });

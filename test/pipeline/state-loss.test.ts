@@ -42,7 +42,7 @@ describe('state loss: the schedule heals itself', () => {
     const second = await startRuntime({ config: h.config, logger: pino({ level: 'silent' }), workers: true, schedule: true, checkEveryMs: 200 });
     extra.push(second);
     const q = h.rt.ctx.queues.cycle;
-    await until(async () => (await h!.rt.ctx.state.getZoneStatus(ZONE)).lastCompleteAt !== undefined, { what: 'the first scheduled cycle' });
+    await until(async () => (await h!.rt.ctx.state.zones.get(ZONE)).lastCompleteAt !== undefined, { what: 'the first scheduled cycle' });
     expect(await q.getJobSchedulersCount()).toBe(1);
 
     const flushedAt = Date.now();
@@ -54,10 +54,10 @@ describe('state loss: the schedule heals itself', () => {
     expect(await q.getJobSchedulersCount()).toBe(1);
     expect(Number((await q.getJobScheduler(SCHEDULER_ID))?.every)).toBe(h.config.schedule.reconcileEveryMs);
     // Recreated once, by one replica: the other found it in place (or the lock taken).
-    const recreated = (await h.rt.ctx.state.recentErrors(100)).filter((e) => e.where === 'schedule');
+    const recreated = (await h.rt.ctx.state.errors.recent(100)).filter((e) => e.where === 'schedule');
     expect(recreated).toHaveLength(1);
     // And it runs: a cycle reconciles the zone again in the flushed Redis.
-    await until(async () => (await h!.rt.ctx.state.getZoneStatus(ZONE)).lastCompleteAt !== undefined, { what: 'a cycle after the flush' });
+    await until(async () => (await h!.rt.ctx.state.zones.get(ZONE)).lastCompleteAt !== undefined, { what: 'a cycle after the flush' });
     expect(healedMs).toBeLessThan(2_000);
     const loss = await h.rt.ctx.epoch.loss();
     expect(loss).toMatchObject({ kind: 'detected' });
@@ -76,7 +76,7 @@ describe('state loss: detection and ownership recovery', () => {
   it('2,000 desired, 1,400 written before FLUSHALL: 1,100 re-owned, 300 listed, claimed after review, deletes frozen then released', async () => {
     h = await harness({ inventory: origins(1400) });
     expect((await h.once()).zones[0]!.result.status).toBe('applied');
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(1400);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(1400);
 
     await admin.flushall();
     await h.setInventory(afterChange());
@@ -104,10 +104,10 @@ describe('state loss: detection and ownership recovery', () => {
     // recover --dry-run prints what it would claim and writes nothing.
     const preview = await recoverZone(h.rt.ctx, ZONE, { dryRun: true });
     expect(preview.claimed).toHaveLength(300);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(0);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(0);
     const claimed = await recoverZone(h.rt.ctx, ZONE);
     expect(claimed.claimed).toHaveLength(300);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(300);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(300);
 
     // First real reconcile after the loss: the 200 claimed mappings nobody wants are not deleted yet.
     h.emu.clearStats();
@@ -115,7 +115,9 @@ describe('state loss: detection and ownership recovery', () => {
     expect(first.result.status).toBe('applied');
     expect(first.plan!.deletes).toHaveLength(0);
     expect(first.plan!.recovery!.frozenDeletes).toBe(200);
-    expect(first.plan!.skipped.filter((s) => s.reason === 'state-loss')).toHaveLength(200);
+    // The stored plan lists the first 100 skipped origins; its totals count all of them.
+    expect(first.plan!.totals.skippedByReason['state-loss']).toBe(200);
+    expect(first.plan!.skipped.filter((s) => s.reason === 'state-loss')).toHaveLength(100);
     expect(first.plan!.upserts.filter((u) => u.kind === 'update')).toHaveLength(100);
     expect(h.emu.mappings(ZONE)).toHaveLength(2200);
     // That reconcile completed: the zone has recovered, deletes are released.
@@ -126,7 +128,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect(second.plan!.deletes).toHaveLength(200);
     expect(second.result.status).toBe('applied');
     expect(h.emu.mappings(ZONE)).toHaveLength(2000);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(2000);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(2000);
   });
 
   it('a loss no process witnessed: identical mappings with an empty registry are a suspected loss, listed but not re-owned', async () => {
@@ -138,7 +140,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect(r.plan!.recovery!.identical).toHaveLength(50);
     expect(r.plan!.recovery!.possiblyOurs).toHaveLength(50);
     expect(r.plan!.skipped.filter((s) => s.reason === 'unowned')).toHaveLength(50);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(10);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(10);
     const report = await collectStatus(h.config, h.rt.ctx.state, h.rt.ctx.queues);
     expect(report.stateLoss).toMatchObject({ kind: 'suspected' });
     expect(renderStatus(h.config, report)).toContain('STATE LOSS suspected');
@@ -146,7 +148,7 @@ describe('state loss: detection and ownership recovery', () => {
     expect((await recoverZone(h.rt.ctx, ZONE)).claimed).toHaveLength(50);
     await h.once();
     expect(await h.rt.ctx.epoch.recovery(ZONE)).toBeNull();
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(60);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(60);
   });
 
   it('a genuine first start (empty zone) and an upgrade (registry without an epoch) are not losses', async () => {

@@ -138,7 +138,7 @@ describe.each(CASES)('$vendor end to end', (c) => {
     const one = await h.once();
     expect(one.cycle.scopes.every((s) => s.status === 'complete'), JSON.stringify(one.cycle.scopes)).toBe(true);
     expect(one.zones[0]!.result.status).toBe('applied');
-    const scopes = await h.rt.ctx.state.getScopeViews(one.cycle.scopes.map((s) => ({ id: s.scope, connector: c.vendor })));
+    const scopes = await h.rt.ctx.state.snapshots.getScopeViews(one.cycle.scopes.map((s) => ({ id: s.scope, connector: c.vendor })));
     const found = scopes.flatMap((v) => v.origins.map((o) => `${o.ip} ${o.vendor} ${o.region}`)).sort();
     expect(found.length).toBeGreaterThan(0);
     expect(zoneIps()).toEqual([...new Set(found)].sort());
@@ -160,7 +160,7 @@ describe.each(CASES)('$vendor end to end', (c) => {
     const two = await h.once();
     const broken = two.cycle.scopes.filter((s) => s.status !== 'complete');
     expect(broken.length, JSON.stringify(two.cycle.scopes)).toBeGreaterThan(0);
-    const registry = await h.rt.ctx.state.getRegistry(ZONE);
+    const registry = await h.rt.ctx.state.registry.get(ZONE);
     const inBroken = [...registry.entries()].filter(([, e]) => broken.some((b) => b.scope === e.scope));
     expect(inBroken.length).toBeGreaterThan(0); // the failing scopes did hold origins
     expect(two.zones[0]!.plan!.deletes).toEqual([]);

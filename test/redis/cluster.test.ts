@@ -49,7 +49,7 @@ describe('Redis Cluster (three local masters)', () => {
     expect(first.zones[0]!.result.status).toBe('applied');
     expect(h.emu.mappings(ZONE)).toHaveLength(1000);
     expect(h.writes()).toBe(10);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(1000);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(1000);
 
     const slot = (await cluster.admin(cluster.nodes[0]!.port).call('CLUSTER', 'KEYSLOT', prefix)) as number;
     const owner = await cluster.ownerOf(slot);
@@ -95,7 +95,7 @@ describe('Redis Cluster (three local masters)', () => {
     expect(got).toHaveLength(1000);
     // Nothing written twice: the same ten batches as without a migration, and every mapping owned.
     expect(h.writes()).toBe(10);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(1000);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(1000);
 
     h.emu.clearStats();
     await h.setInventory(origins(1100));

@@ -33,7 +33,7 @@ describe('Redis Sentinel (master, replica, three Sentinels)', () => {
     const first = await h.once();
     expect(first.zones[0]!.result.status).toBe('applied');
     expect(h.emu.mappings(ZONE)).toHaveLength(1000);
-    expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(1000);
+    expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(1000);
 
     const { from, to } = await group.failover();
     expect(to).not.toBe(from);
@@ -69,7 +69,7 @@ describe('Redis Sentinel (master, replica, three Sentinels)', () => {
     expect(new Set(got.map((m) => m.origin_ip)).size).toBe(1000);
     expect(got).toHaveLength(1000);
     // Every mapping owned and confirmed on the new master: nothing the daemon wrote was forgotten.
-    const registry = [...(await h.rt.ctx.state.getRegistry(ZONE)).values()];
+    const registry = [...(await h.rt.ctx.state.registry.get(ZONE)).values()];
     expect(registry).toHaveLength(1000);
     expect(registry.filter((e) => e.pending)).toHaveLength(0);
 

@@ -74,6 +74,22 @@ describe('HTTP server', () => {
     expect(h.emu.mappings(ZONE)).toHaveLength(30);
   });
 
+  it('takes a full resync ({"full": true}): the zone is read from Cloudflare, not from the list cache', async () => {
+    const { h, srv } = await start();
+    await h.once();
+    h.emu.clearStats();
+    const post = (body: unknown) => fetch(`${srv.url}/resync`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` } });
+    expect((await post({ zone: ZONE, full: 'yes' })).status).toBe(400);
+    const ok = await post({ zone: ZONE, full: true });
+    expect(ok.status).toBe(202);
+    const [c] = await h.rt.ctx.jobs.wait<{ reconciles: Array<{ jobId: string }> }>(h.rt.ctx.queues.cycle, [((await ok.json()) as { jobId: string }).jobId]);
+    if (c!.state !== 'completed') throw new Error(`cycle ${c!.state}`);
+    const [r] = await h.rt.ctx.jobs.wait<{ planId: string }>(h.rt.ctx.queues.reconcile, [c!.result.reconciles[0]!.jobId]);
+    if (r!.state !== 'completed') throw new Error(`reconcile ${r!.state}`);
+    expect((await h.rt.ctx.state.plans.get(r!.result.planId))!.list).toMatchObject({ from: 'cloudflare', why: 'full read asked for (POST /resync with full)' });
+    expect(h.reads()).toBeGreaterThan(0);
+  });
+
   it('shows a stored plan behind the token, and a dashboard without secrets', async () => {
     const { h, srv } = await start();
     const r = await h.once();

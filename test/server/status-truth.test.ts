@@ -78,7 +78,7 @@ describe('status tells the truth', () => {
     expect(metrics).toContain(`ors_zone_budget_left{zone="${ZONE}"} 3480`);
 
     // Approved and applied: the figures are the zone's after the plan, and nothing is pending.
-    await h.rt.ctx.state.approve(ZONE, (await h.rt.ctx.state.getPlan(planId))!.digest, 60);
+    await h.rt.ctx.state.guard.approve(ZONE, (await h.rt.ctx.state.plans.get(planId))!.digest, 60);
     expect((await h.once()).zones[0]!.result.status).toBe('applied');
     const after = (await status(h)).zones[0]!;
     expect(after).toMatchObject({ managed: 5, budgetLeft: 3495, pending: null });

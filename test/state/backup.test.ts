@@ -43,9 +43,9 @@ async function populated(): Promise<Harness> {
   await harness.once();
   await harness.setInventory(origins(250));
   await harness.once(); // tombstones for the 50 gone (deleteAfterMissedScans 1: deleted) and a second plan
-  await harness.rt.ctx.state.approve(ZONE, 'digest-to-approve', 3600);
-  await harness.rt.ctx.state.setFamily(ZONE, 'v2'); // what a zone moved off the retired v1 API remembers
-  await harness.rt.ctx.state.replaceTombstones(ZONE, { '34.0.9.9': { misses: 1, lastScanAt: 1, firstMissedAt: 1 } });
+  await harness.rt.ctx.state.guard.approve(ZONE, 'digest-to-approve', 3600);
+  await harness.rt.ctx.state.caches.setFamily(ZONE, 'v2'); // what a zone moved off the retired v1 API remembers
+  await harness.rt.ctx.state.tombstones.replace(ZONE, { '34.0.9.9': { misses: 1, lastScanAt: 1, firstMissedAt: 1 } });
   return harness;
 }
 
@@ -108,7 +108,7 @@ describe('state export / import', () => {
       expect(h.writes()).toBe(0);
       expect(r.plan!.recovery).toBeUndefined();
       expect(await h.rt.ctx.epoch.loss()).toBeNull();
-      expect((await h.rt.ctx.state.getRegistry(ZONE)).size).toBe(120);
+      expect((await h.rt.ctx.state.registry.get(ZONE)).size).toBe(120);
     } finally {
       await h?.close();
       h = undefined;

@@ -9,7 +9,7 @@ import { inventoryPath, inventorySection } from '../inventory.ts';
  */
 
 /** Names and descriptions for the JSON Schema (a registry of its own: zod's global one is shared by every module). */
-const named = z.registry<{ id?: string; description?: string }>();
+export const named = z.registry<{ id?: string; description?: string }>();
 
 const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 const ACCOUNT_ID = /^\d{12}$/;
@@ -250,12 +250,4 @@ export function parseAwsInventory(input: unknown): AwsInventory {
     throw new Error(`invalid aws inventory:\n  ${lines.join('\n  ')}`);
   }
   return r.data;
-}
-
-/** The JSON Schema (draft 2020-12) of the section, as committed in inventory.schema.json. */
-export function awsInventoryJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(awsInventorySchema, { target: 'draft-2020-12', io: 'input', metadata: named }),
-    title: 'origin-region-sync inventory: aws section',
-  };
 }

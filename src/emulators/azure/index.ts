@@ -1,12 +1,13 @@
 import { createServer } from 'node:https';
-import { close, listen } from '../http.ts';
+import { close, listen } from '../../http/listen.ts';
 import { watchInventoryFile, type InventoryWatch } from '../inventory-watch.ts';
 import { armEventFor, inventoryChanges, openEventQueue, type AzureEventsOptions, type EventGridEvent, type EventQueue } from './events.ts';
 import { parseAzureInventory, type AzureInventory } from './inventory.ts';
 import { createArmHandler } from './server.ts';
 import { selfSignedFor, type TlsMaterial } from './tls.ts';
 
-export { azureInventoryJsonSchema, azureInventorySchema, parseAzureInventory, type AzureInventory } from './inventory.ts';
+export { azureInventorySchema, parseAzureInventory, type AzureInventory } from './inventory.ts';
+export { azureInventoryJsonSchema } from './schema.ts';
 export { ADMIN_INVENTORY_PATH } from './server.ts';
 export type { AzureEventsOptions, DeliverySchema, EventGridEvent } from './events.ts';
 

@@ -9,7 +9,7 @@ import { inventoryPath, inventorySection } from '../inventory.ts';
 
 // Named parts become $defs in the JSON Schema; a local registry keeps these ids out of zod's global one,
 // which the other vendors' schemas share.
-const named = z.registry<{ id?: string; description?: string }>();
+export const named = z.registry<{ id?: string; description?: string }>();
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const guid = () => z.string().regex(GUID, 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
@@ -113,12 +113,4 @@ export function parseAzureInventory(input: unknown): AzureInventory {
     throw new Error(`invalid azure inventory:\n${lines.join('\n')}`);
   }
   return r.data;
-}
-
-/** The JSON Schema (draft 2020-12) of the section, as committed in inventory.schema.json. */
-export function azureInventoryJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(azureInventorySchema, { target: 'draft-2020-12', io: 'input', metadata: named }),
-    title: 'origin-region-sync inventory: azure section',
-  };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BodyTooLarge, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
 import { EventDeliveryError } from './events.ts';
 import type { AzureInventory, InventoryFault, InventoryPublicIp } from './inventory.ts';
 import { armError, codeForStatus, DEFAULT_TENANT, publicIpToWire, statusForCode, subscriptionToWire } from './wire.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
 import { sendJson } from './envelope.ts';
 import type { Knobs } from './faults.ts';
 import type { StatRow } from './stats.ts';

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { close, listen } from '../http.ts';
+import { close, listen } from '../../http/listen.ts';
 import type { AdminTarget } from './admin.ts';
 import type { ListFault, WriteFault } from './answer-faults.ts';
 import { resolveBehavior, type EmulatorBehavior } from './behavior.ts';

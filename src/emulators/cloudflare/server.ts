@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BodyTooLarge, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
 import { ADMIN_PREFIX, handleAdmin, type AdminTarget } from './admin.ts';
 import { authenticate } from './auth.ts';
 import type { EmulatorState, RequestContext } from './context.ts';

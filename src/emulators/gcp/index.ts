@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { load } from 'js-yaml';
-import { close, listen } from '../http.ts';
+import { close, listen } from '../../http/listen.ts';
 import { watchInventoryFile, type InventoryWatch } from '../inventory-watch.ts';
 import { auditEntries, DEFAULT_EVENTS_SUBSCRIPTION, DEFAULT_EVENTS_TOPIC, describeChange, inventoryChanges, sinkMessage } from './events.ts';
 import { GcpInventoryError, parseGcpInventory, type GcpInventory, type ListKind } from './inventory.ts';

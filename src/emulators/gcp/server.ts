@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
 import { aggregatedPage, decodeToken } from './aggregated.ts';
 import type { GcpInventory, ListKind } from './inventory.ts';
 import { serveProject, type ServedProject } from './resources.ts';

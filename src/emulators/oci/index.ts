@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { close, listen } from '../http.ts';
+import { close, listen } from '../../http/listen.ts';
 import type { Inventory } from '../inventory.ts';
 import { watchInventoryFile, type InventoryWatch } from '../inventory-watch.ts';
 import { inventoryEvents } from './events.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody } from '../http.ts';
+import { BodyTooLarge, readBody } from '../../http/body.ts';
 import type { Fault, OciWorld, Operation } from './inventory.ts';
 import { ApiError, route, runOperation, type Query } from './operations.ts';
 import { signatureProblem } from './signature.ts';

@@ -18,7 +18,7 @@ export function ociInventoryJsonSchema(): Record<string, unknown> {
   };
 }
 
-// `scripts/node24.sh node src/emulators/oci/json-schema.ts` rewrites inventory.schema.json.
+// `scripts/node24.sh node src/emulators/oci/schema.ts` rewrites inventory.schema.json.
 if (import.meta.main) {
   await writeFile(JSON_SCHEMA_FILE, JSON.stringify(ociInventoryJsonSchema(), null, 2) + '\n');
   console.log(`wrote ${JSON_SCHEMA_FILE}`);

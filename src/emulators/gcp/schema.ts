@@ -15,7 +15,7 @@ export function renderJsonSchema(): string {
   return JSON.stringify(gcpInventoryJsonSchema(), null, 2) + '\n';
 }
 
-// `node src/emulators/gcp/inventory-json-schema.ts` rewrites inventory.schema.json after a schema change.
+// `node src/emulators/gcp/schema.ts` rewrites inventory.schema.json after a schema change.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await writeFile(SCHEMA_FILE, renderJsonSchema());
   console.log(`wrote ${SCHEMA_FILE}`);

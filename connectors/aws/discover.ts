@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ScanResult } from '../connector.ts';
 import { mapBounded } from '../shared/concurrency.ts';
 import type { ScanCollector } from '../shared/scan-collector.ts';
-import { assemble, attachedInstances, withPublicAddress } from './assemble.ts';
+import { assemble, attachedInstances, compact, type Iface } from './assemble.ts';
 import { describeError, isAbort } from './errors.ts';
 import { allInterfaces, elasticIps, instanceTags } from './sources.ts';
 
@@ -45,19 +45,27 @@ export async function scanRegion(opts: {
     for (const [message, labels] of failures) collector.fail(`${labels.join(', ')}: ${message}`);
   };
 
-  const listed: NetworkInterface[] = [];
+  // Each page is reduced to its interfaces with an address as it arrives (assemble.ts, compact).
+  const enis: Iface[] = [];
+  let listed = 0;
+  const keep = (page: readonly NetworkInterface[]) => {
+    listed += page.length;
+    for (const eni of page) {
+      const c = compact(eni);
+      if (c) enis.push(c);
+    }
+  };
   const [addresses, enisDone] = await allBounded(
     [
       () => attempt('DescribeAddresses', () => elasticIps(client, signal)),
-      () => attempt('DescribeNetworkInterfaces', () => allInterfaces(client, listed, signal).then(() => true)),
+      () => attempt('DescribeNetworkInterfaces', () => allInterfaces(client, keep, signal).then(() => true)),
     ] as const,
     opts.concurrency,
   );
-  if (addresses === undefined && !enisDone && listed.length === 0) {
+  if (addresses === undefined && !enisDone && listed === 0) {
     report();
     return collector.result('failed');
   }
-  const enis = listed.filter(withPublicAddress);
   const ids = attachedInstances(enis, addresses ?? []);
   const dropped = (e: unknown) =>
     opts.log.warn({ region: opts.region, call: 'DescribeTags', filter: 'resource-id', err: describeError(e, opts.secrets) }, 'the endpoint refused a filter: listing without it and filtering here');

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server } from 'node:http';
+// Starting and stopping a node:http server: shared by the fakes, the Cloudflare emulator and tests.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listens and resolves with the bound port (0 picks a free one). */
@@ -24,18 +25,4 @@ export async function close(server: Server): Promise<void> {
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   });
-}
-
-export class BodyTooLarge extends Error {}
-
-/** Reads a request body up to `limit` bytes (a fake must answer a 4xx, not run out of memory). */
-export async function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge(`request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,0 +1,31 @@
+import type { Tombstone } from '../reconcile/types.ts';
+import type { RedisClient } from './redis-connection.ts';
+import type { StateKeys } from './keys.ts';
+
+/** Per zone, the managed IPs missing from complete scans, counting towards their delete (rule 1). */
+export class TombstoneStore {
+  private readonly redis: RedisClient;
+  private readonly keys: StateKeys;
+
+  constructor(redis: RedisClient, keys: StateKeys) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  async get(zoneId: string): Promise<Map<string, Tombstone>> {
+    const all = await this.redis.hgetall(this.keys.tombstones(zoneId));
+    return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as Tombstone]));
+  }
+
+  async count(zoneId: string): Promise<number> {
+    return this.redis.hlen(this.keys.tombstones(zoneId));
+  }
+
+  async replace(zoneId: string, tombstones: Record<string, Tombstone>): Promise<void> {
+    const key = this.keys.tombstones(zoneId);
+    const flat = Object.entries(tombstones).flatMap(([ip, t]) => [ip, JSON.stringify(t)]);
+    const multi = this.redis.multi().del(key);
+    if (flat.length > 0) multi.hset(key, ...flat);
+    await multi.exec();
+  }
+}
