@@ -28,7 +28,7 @@ export async function planInputsDigest(ctx: Ctx, zone: ZoneSettings, now: number
   const supported = await state.caches.getText(`supported-regions:${zone.id}`);
   if (supported === null) return null;
   const registry = await state.registry.get(zone.id);
-  const cached = await ctx.state.lists.get(zone.id);
+  const cached = await state.lists.get(zone.id);
   const epoch = (await ctx.epoch.getEpoch())?.id ?? null;
   if (!cached || (await fullReadReason(ctx, zone.id, cached, registry, now, epoch)) !== null) return null;
 
