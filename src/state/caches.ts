@@ -1,16 +1,7 @@
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 /** Small shared memories: each zone's Cloudflare API family, and values cached with a lifetime (supported_regions, the write pause). */
-export class CacheStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class CacheStore extends StatePart {
   async getFamily(zoneId: string): Promise<'v1' | 'v2' | undefined> {
     const v = await this.redis.hget(this.keys.family(), zoneId);
     return v === 'v1' || v === 'v2' ? v : undefined;

@@ -1,16 +1,7 @@
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 /** The last 100 errors, for `status`. */
-export class ErrorLog {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class ErrorLog extends StatePart {
   async record(where: string, message: string, at = Date.now()): Promise<void> {
     await this.redis.multi().lpush(this.keys.errors(), JSON.stringify({ at, where, message })).ltrim(this.keys.errors(), 0, 99).exec();
   }

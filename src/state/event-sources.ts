@@ -1,5 +1,4 @@
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 export interface EventSourceReport {
   type: string;
@@ -14,15 +13,7 @@ export interface EventSourceReport {
 }
 
 /** What each replica last reported about each event source (see src/events/health.ts). */
-export class EventSourceStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class EventSourceStore extends StatePart {
   /** What one replica last reported about an event source (see src/events/health.ts). */
   async set(source: string, replica: string, report: EventSourceReport): Promise<void> {
     await this.redis.hset(this.keys.eventSources(), `${source}\u0000${replica}`, JSON.stringify(report));

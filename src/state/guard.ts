@@ -1,16 +1,7 @@
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 /** The mass-change guard's one-shot overrides (rule 5): a forced sync, an approved plan digest. */
-export class GuardStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class GuardStore extends StatePart {
   async setForce(zoneId: string, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.keys.force(zoneId), '1', 'EX', ttlSeconds);
   }

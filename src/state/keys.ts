@@ -1,3 +1,5 @@
+import type { RedisClient } from './redis-connection.ts';
+
 /**
  * Every key of the daemon's state, in one place: all live under `<prefix>:state:` beside the queues (a
  * `{hash tag}` prefix keeps them in one Redis Cluster slot with them). backup.ts names the same keys by
@@ -48,4 +50,15 @@ export class StateKeys {
   eventSources = () => this.k('events', 'sources');
   lock = (name: string) => this.k('lock', name);
   audit = (zoneId: string) => this.k('audit', zoneId);
+}
+
+/** What every store of the state holds: the connection and the key names. */
+export class StatePart {
+  protected readonly redis: RedisClient;
+  protected readonly keys: StateKeys;
+
+  constructor(redis: RedisClient, keys: StateKeys) {
+    this.redis = redis;
+    this.keys = keys;
+  }
 }

@@ -1,7 +1,6 @@
 import type { ListProgress, Mapping, UnparsedEntry } from '../cloudflare/types.ts';
 import type { Vendor } from '../model/index.ts';
-import type { StateKeys } from './keys.ts';
-import type { RedisClient } from './redis-connection.ts';
+import { StatePart } from './keys.ts';
 
 /** A zone's list as last read from Cloudflare in full, with the daemon's own known writes laid over it. */
 export interface CachedList {
@@ -60,15 +59,7 @@ return 0`;
  * (external-dns's `--provider-cache-time`): the reconcile of a zone is its only writer (reconciles of a zone
  * are serialized), and dry runs only read it.
  */
-export class ListCache {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class ListCache extends StatePart {
   async get(zoneId: string): Promise<CachedList | null> {
     const v = await this.redis.get(this.keys.list(zoneId));
     if (!v) return null;

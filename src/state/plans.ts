@@ -1,8 +1,7 @@
 import { samplePlan, withTotals } from '../reconcile/sample.ts';
 import type { Plan } from '../reconcile/types.ts';
 import type { EventCause } from '../pipeline/jobs.ts';
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 const DAY = 86_400;
 
@@ -46,15 +45,7 @@ export interface ApplyOutcome {
 }
 
 /** Plans and their batch results, each zone's list of recent plans, and the plan its writes belong to now. */
-export class PlanStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class PlanStore extends StatePart {
   /**
    * Plans that wrote (or would write) something are kept a week; a no-op plan, made every cycle and
    * superseded by the next, `noopTtlSeconds` (an hour unless the caller knows its cycle). A dry run's plan

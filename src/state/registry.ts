@@ -1,17 +1,8 @@
 import type { RegistryEntry } from '../reconcile/types.ts';
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 /** The ownership registry (rule 2): per zone, the IPs this daemon wrote, recorded before each write is sent. */
-export class RegistryStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class RegistryStore extends StatePart {
   async get(zoneId: string): Promise<Map<string, RegistryEntry>> {
     const all = await this.redis.hgetall(this.keys.registry(zoneId));
     return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as RegistryEntry]));

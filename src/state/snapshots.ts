@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ScanResult, Scope } from '../../connectors/connector.ts';
 import { scopeView, snapshotAfter, type CompleteSnapshot, type ScanSnapshot } from '../reconcile/snapshots.ts';
 import type { ScopeView } from '../reconcile/types.ts';
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 export interface ScanSummary {
   scope: string;
@@ -28,15 +27,7 @@ function snapshotDigest(c: StoredComplete): string {
 }
 
 /** What discovery left: each connector's listed scopes (or why listing failed) and each scope's snapshot. */
-export class SnapshotStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class SnapshotStore extends StatePart {
   /** The last list a connector gave; a successful listing also clears the listing error. */
   async saveScopes(connector: string, scopes: Scope[], at: number): Promise<void> {
     await this.redis.multi().set(this.keys.scopes(connector), JSON.stringify({ at, scopes })).del(this.keys.scopesError(connector)).exec();

@@ -1,17 +1,8 @@
 import type { Tombstone } from '../reconcile/types.ts';
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 /** Per zone, the managed IPs missing from complete scans, counting towards their delete (rule 1). */
-export class TombstoneStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class TombstoneStore extends StatePart {
   async get(zoneId: string): Promise<Map<string, Tombstone>> {
     const all = await this.redis.hgetall(this.keys.tombstones(zoneId));
     return new Map(Object.entries(all).map(([ip, v]) => [ip, JSON.parse(v) as Tombstone]));

@@ -1,6 +1,5 @@
 import type { PlanStatus } from './plans.ts';
-import type { RedisClient } from './redis-connection.ts';
-import type { StateKeys } from './keys.ts';
+import { StatePart } from './keys.ts';
 
 export interface ZoneStatus {
   lastPlanId?: string;
@@ -29,15 +28,7 @@ export interface ZoneStatus {
 }
 
 /** What `status`, /readyz and the gauges show of each zone: its last plan's figures and when it was last complete. */
-export class ZoneStatusStore {
-  private readonly redis: RedisClient;
-  private readonly keys: StateKeys;
-
-  constructor(redis: RedisClient, keys: StateKeys) {
-    this.redis = redis;
-    this.keys = keys;
-  }
-
+export class ZoneStatusStore extends StatePart {
   async set(zoneId: string, patch: ZoneStatus): Promise<void> {
     const flat = Object.entries(patch).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
     if (flat.length > 0) await this.redis.hset(this.keys.zoneStatus(zoneId), ...flat);
