@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ociInventorySchema } from './inventory-schema.ts';
+import { ociInventorySchema } from './inventory.ts';
 
 export const JSON_SCHEMA_FILE = fileURLToPath(new URL('./inventory.schema.json', import.meta.url));
 
