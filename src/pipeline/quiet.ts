@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ZoneSettings } from '../reconcile/types.ts';
+import { supportedRegionsCache } from '../state/caches.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
 import { fullReadReason } from './zone-list.ts';
@@ -25,7 +26,7 @@ export async function planInputsDigest(ctx: Ctx, zone: ZoneSettings, now: number
   if ((await state.zones.get(zone.id)).heldPlanId) return null;
   if (await ctx.epoch.recovery(zone.id)) return null;
   if ((await state.tombstones.count(zone.id)) > 0) return null;
-  const supported = await state.caches.getText(`supported-regions:${zone.id}`);
+  const supported = await state.caches.getText(supportedRegionsCache(zone.id));
   if (supported === null) return null;
   const registry = await state.registry.get(zone.id);
   const cached = await state.lists.get(zone.id);

@@ -7,6 +7,7 @@ import { isVendor, type Vendor } from '../model/index.ts';
 import { PLAN_SAMPLE, planZone } from '../reconcile/plan.ts';
 import type { Plan, ScopeView, ZoneSettings } from '../reconcile/types.ts';
 import type { ApplyOutcome, BatchResult, PlanStatus, StoredPlan } from '../state/store.ts';
+import { supportedRegionsCache } from '../state/caches.ts';
 import { checkEpoch } from './bootstrap.ts';
 import { BudgetHold } from './cloudflare-budget.ts';
 import { paceFromHeaders, pauseCloudflare } from './cloudflare-pace.ts';
@@ -383,7 +384,7 @@ function pendingFigures(plan: Plan, planId: string) {
  * unexpected answer), regions are checked against the vendor catalogues instead.
  */
 async function supportedRegions(ctx: PlanReader, zoneId: string, signal: AbortSignal | undefined, cache: boolean): Promise<Map<Vendor, Set<string>> | undefined> {
-  const cacheKey = `supported-regions:${zoneId}`;
+  const cacheKey = supportedRegionsCache(zoneId);
   let sr = await ctx.state.caches.get<SupportedRegions | { unavailable: string }>(cacheKey);
   if (!sr) {
     try {

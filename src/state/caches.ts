@@ -1,5 +1,8 @@
 import { StatePart } from './keys.ts';
 
+/** The cache entry of a zone's supported_regions answer: the reconcile fills it, the quiet check compares it. */
+export const supportedRegionsCache = (zoneId: string): string => `supported-regions:${zoneId}`;
+
 /** Small shared memories: each zone's Cloudflare API family, and values cached with a lifetime (supported_regions, the write pause). */
 export class CacheStore extends StatePart {
   async getFamily(zoneId: string): Promise<'v1' | 'v2' | undefined> {
