@@ -22,7 +22,7 @@ export function registerResync(program: Command): void {
       if (timeoutMs === null) throw new CliError(`--timeout: "${opts.timeout}" is not a duration (e.g. 30s, 10m)`, EXIT.usage);
       const { startRuntime } = await import('../pipeline/runtime.ts');
       const { requestResync } = await import('../pipeline/requests.ts');
-      const { waitForZone } = await import('../pipeline/run-once.ts');
+      const { zoneOutcome } = await import('../pipeline/run-once.ts');
       const rt = await startRuntime({ config, logger, workers: false, schedule: false });
       try {
         const r = await requestResync(rt, { ...(opts.zone ? { zone: opts.zone } : {}), ...(opts.scope ? { scope: opts.scope } : {}), ...(opts.full ? { full: true } : {}), reason: 'resync' });
@@ -39,7 +39,7 @@ export function registerResync(program: Command): void {
         });
         if (!c || c.state !== 'completed') throw new CliError(`resync ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);
         const cycle = c.result;
-        const zones = await Promise.all(cycle.reconciles.map((z) => waitForZone(rt, z.zoneId, z.jobId, cycle.discoveredAt, false, signal)));
+        const zones = await Promise.all(cycle.reconciles.map((z) => zoneOutcome(rt, z, cycle.discoveredAt, false, signal)));
         const once = { cycle, zones };
         const code = exitCodeOf(once);
         if (opts.json) writeJson('resync', cycleJson(config, once), code);

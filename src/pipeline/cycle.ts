@@ -5,8 +5,10 @@ import { formatDuration } from '../config/duration.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
 import type { PipelineContext } from './context.ts';
 import { handBack } from './handback.ts';
-import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob } from './jobs.ts';
-import { enqueueConfirm } from './event-cycles.ts';
+import { checkEpoch } from './bootstrap.ts';
+import { jobId, newCycleId, type CycleJob, type CycleResult, type DiscoverResult, type ReconcileJob, type ReconcileResult } from './jobs.ts';
+import { quietAnswer } from './quiet.ts';
+import { enqueueConfirm, observeEventToApplied } from './event-cycles.ts';
 
 /** Reconciles of one zone coalesce: at most one runs and one waits (the latest request's data wins). */
 export async function enqueueReconcile(ctx: Pick<PipelineContext, 'queues'>, data: ReconcileJob): Promise<string> {
@@ -55,7 +57,7 @@ export async function askScopes(ctx: Pick<PipelineContext, 'config'>, connector:
 
 /**
  * One pass: list the scopes the zones need, discover each (one job per scope, deduplicated across
- * cycles), then enqueue one reconcile per zone. Reconciles are deduplicated per zone with
+ * cycles), then enqueue one reconcile per zone that is not quiet. Reconciles are deduplicated per zone with
  * keepLastIfActive: at most one runs and one waits, so a zone's reconciles never overlap.
  */
 export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, token?: string): Promise<CycleResult> {
@@ -100,18 +102,29 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
 
   const discoveredAt = Date.now();
   const { cause } = job.data;
+  // Before anything is read as ownership (the quiet check reads the registry), as a reconcile does.
+  await checkEpoch(ctx);
   const reconciles = await Promise.all(
-    zones.map(async (z) => ({
-      zoneId: z.id,
-      jobId: await enqueueReconcile(ctx, {
+    zones.map(async (z): Promise<CycleResult['reconciles'][number]> => {
+      const expect = job.data.expect?.[z.id];
+      // A quiet zone is answered here: a reconcile job (its queueing, locking and events, ~80 Redis commands)
+      // would only find the same. Reviewed writes and dry runs always plan.
+      const quiet = job.data.dryRun || expect || job.data.reason === 'approve' ? null : await quietAnswer(ctx, z, ctx.logger.child({ zone: z.id, cycle: cycleId }));
+      if (quiet) {
+        const result: ReconcileResult = { zoneId: z.id, cycleId, ...quiet, status: 'noop', upserts: 0, deletes: 0, failed: 0, requests: 0 };
+        observeEventToApplied(ctx, job.data, result);
+        return { zoneId: z.id, jobId: '', result };
+      }
+      const jobId = await enqueueReconcile(ctx, {
         cycleId,
         zoneId: z.id,
         reason: job.data.reason,
         ...(job.data.dryRun ? { dryRun: true } : {}),
-        ...(job.data.expect?.[z.id] ? { expect: job.data.expect[z.id] } : {}),
+        ...(expect ? { expect } : {}),
         ...(cause ? { cause } : {}),
-      }),
-    })),
+      });
+      return { zoneId: z.id, jobId };
+    }),
   );
   if (job.data.reason === 'event' && !job.data.dryRun) {
     await enqueueConfirm(ctx, scopes.map((s) => s.id), zones.map((z) => z.id), cause);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Scope } from '../../connectors/connector.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
-import { jobId, newCycleId, type EventCause } from './jobs.ts';
+import { jobId, newCycleId, type EventCause, type ReconcileResult } from './jobs.ts';
 
 /**
  * The zones a scope feeds: those whose selector draws from the scope's connector. The planner's own
@@ -52,4 +52,12 @@ export async function enqueueConfirm(ctx: Pick<PipelineContext, 'config' | 'queu
 /** A job id of our own choosing: BullMQ hands back another when the job was deduplicated into one already there. */
 function uniqueJobId(kind: string): string {
   return `${kind}-${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+}
+
+/** An event's path ends where its zone is as wanted: applied, or found with nothing to do. */
+export function observeEventToApplied(ctx: Pick<PipelineContext, 'metrics'>, job: { cause?: EventCause; reason: string; dryRun?: boolean }, result: ReconcileResult): void {
+  const { cause } = job;
+  if (cause && job.reason === 'event' && !job.dryRun && (result.status === 'applied' || result.status === 'noop')) {
+    ctx.metrics.eventToApplied.observe({ source: cause.source, result: result.status }, (Date.now() - cause.receivedAt) / 1000);
+  }
 }

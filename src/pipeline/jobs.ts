@@ -40,7 +40,11 @@ export interface CycleResult {
   cycleId: string;
   scopes: Array<{ scope: string; status: ScanStatus | 'unknown'; origins: number; skipped: number; error?: string }>;
   listErrors: Array<{ connector: string; error: string }>;
-  reconciles: Array<{ zoneId: string; jobId: string }>;
+  /**
+   * Per zone, the reconcile job queued for it, or (jobId '') the answer the cycle gave itself: a quiet
+   * zone's, or a dry run's, whose zones no job runs.
+   */
+  reconciles: Array<{ zoneId: string; jobId: string; result?: ReconcileResult }>;
   /** When discovery ended: a reconcile that started later has seen this cycle's snapshots. */
   discoveredAt: number;
 }

@@ -13,9 +13,10 @@ import { BudgetHold } from './cloudflare-budget.ts';
 import { paceFromHeaders, pauseCloudflare } from './cloudflare-pace.ts';
 import type { PipelineContext } from './context.ts';
 import { zoneConnectors } from './cycle.ts';
+import { observeEventToApplied } from './event-cycles.ts';
 import { handBack } from './handback.ts';
 import { jobId, newPlanId, type ApplyJob, type PlanExpectation, type ReconcileJob, type ReconcileResult } from './jobs.ts';
-import { planInputsDigest } from './quiet.ts';
+import { noopPlanTtl, planInputsDigest, quietAnswer } from './quiet.ts';
 import { afterRecoveryPlan, planWithRecovery } from './recovery.ts';
 import { readZoneList, type ListSource } from './zone-list.ts';
 import type { KnownWrites } from '../state/list-cache.ts';
@@ -32,10 +33,7 @@ export async function processReconcile(ctx: PipelineContext, job: Job<ReconcileJ
   const endTimer = ctx.metrics.reconcileDuration.startTimer({ zone: job.data.zoneId });
   try {
     const result = await reconcileZone(ctx, job, token, signal);
-    const { cause, reason, dryRun } = job.data;
-    if (cause && reason === 'event' && !dryRun && (result.status === 'applied' || result.status === 'noop')) {
-      ctx.metrics.eventToApplied.observe({ source: cause.source, result: result.status }, (Date.now() - cause.receivedAt) / 1000);
-    }
+    observeEventToApplied(ctx, job.data, result);
     return result;
   } finally {
     endTimer();
@@ -51,19 +49,10 @@ async function reconcileZone(ctx: PipelineContext, job: Job<ReconcileJob>, token
   // Before anything is read as ownership: an empty registry after a loss must not look like a fresh zone.
   await checkEpoch(ctx);
 
-  // Nothing the plan is made from changed since a plan that had nothing to do: the zone is as wanted, and
-  // planning it again (thousands of origins parsed and compared) would only say so again.
   const reviewed = !!job.data.expect || job.data.reason === 'approve';
   const inputs = dryRun || reviewed ? null : await planInputsDigest(ctx, zone, Date.now());
-  if (inputs !== null) {
-    const last = await ctx.state.zones.get(zoneId);
-    if (last.planInputs === inputs && last.lastStatus === 'noop' && last.lastPlanId) {
-      await ctx.state.zones.set(zoneId, { lastCompleteAt: Date.now() });
-      await ctx.state.plans.keepNoop(last.lastPlanId, noopPlanTtl(ctx));
-      log.debug({ plan: last.lastPlanId }, 'nothing changed since the last plan: nothing to do');
-      return { ...base, planId: last.lastPlanId, status: 'noop', statusReason: `nothing changed since plan ${last.lastPlanId}` };
-    }
-  }
+  const quiet = inputs === null ? null : await quietAnswer(ctx, zone, log, inputs);
+  if (quiet) return { ...base, ...quiet, status: 'noop' };
 
   let plan, api, now, listed, list;
   try {
@@ -362,11 +351,6 @@ export async function buildPlan(
 function inZone(plan: Plan, total: number) {
   const b = plan.budget;
   return { managed: b.managedBefore, unmanaged: total - b.managedBefore, budgetLeft: b.cap - b.reserve - total };
-}
-
-/** A no-op plan is superseded by the next cycle's: kept for two cycles, so the zone's last plan (status) stays readable. */
-function noopPlanTtl(ctx: Pick<PipelineContext, 'config'>): number {
-  return Math.min(3600, Math.ceil((2 * ctx.config.schedule.reconcileEveryMs) / 1000) + 60);
 }
 
 /** What the zone holds once the plan is applied. */

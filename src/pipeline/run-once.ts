@@ -18,8 +18,14 @@ export async function runOnce(rt: Runtime, data: CycleJob, opts: { signal?: Abor
   const [c] = await rt.ctx.jobs.wait<CycleResult>(rt.ctx.queues.cycle, [job.id!], opts);
   if (!c || c.state !== 'completed') throw new Error(`cycle ${job.id} ${c?.state === 'failed' ? `failed: ${c.error}` : 'vanished'}`);
   const cycle = c.result;
-  const zones = await Promise.all(cycle.reconciles.map((r) => waitForZone(rt, r.zoneId, r.jobId, cycle.discoveredAt, !!data.dryRun, opts.signal)));
+  const zones = await Promise.all(cycle.reconciles.map((r) => zoneOutcome(rt, r, cycle.discoveredAt, !!data.dryRun, opts.signal)));
   return { cycle, zones };
+}
+
+/** A zone's part of a cycle: the answer the cycle gave itself (a quiet zone), or its reconcile's. */
+export async function zoneOutcome(rt: Runtime, r: CycleResult['reconciles'][number], notBefore: number, dry: boolean, signal?: AbortSignal): Promise<OnceResult['zones'][number]> {
+  if (r.result) return { result: r.result, plan: r.result.planId ? await rt.ctx.state.plans.get(r.result.planId) : null };
+  return waitForZone(rt, r.zoneId, r.jobId, notBefore, dry, signal);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { QueueEvents, type Queue } from 'bullmq';
 import type { RedisClient } from '../state/redis-connection.ts';
 
 export type Finished<R> = { id: string; state: 'completed'; result: R } | { id: string; state: 'failed'; error: string } | { id: string; state: 'missing' };
@@ -25,7 +25,7 @@ export class JobWaiter {
   readonly #prefix: string;
   readonly #readers = new Map<string, Promise<QueueEvents>>();
   /** Queue name → job id → wake-ups of the waits that want it. */
-  readonly #waiting = new Map<string, Map<string, Set<() => void>>>();
+  readonly #waiting = new Map<string, Map<string, Set<(id: string) => void>>>();
   #closed = false;
 
   constructor(connection: RedisClient, prefix: string) {
@@ -37,25 +37,29 @@ export class JobWaiter {
   async wait<R>(queue: Queue, ids: readonly string[], opts: WaitOptions<R> = {}): Promise<Array<Finished<R>>> {
     const pending = new Set(ids);
     const done = new Map<string, Finished<R>>();
+    // Which jobs the events named since the last look: only those are read again, not every pending one.
+    let named = new Set<string>();
     let wake: () => void = () => {};
-    let woken = false;
-    const onEvent = () => {
-      woken = true;
+    const onEvent = (id: string) => {
+      named.add(id);
       wake();
     };
     // Listening starts before the first look at the states, so a job finishing in between still wakes us.
     const stopListening = await this.#listen(queue, ids, onEvent);
     try {
+      let look: Iterable<string> = pending;
       for (;;) {
         opts.signal?.throwIfAborted();
-        woken = false;
-        for (const f of await finishedOf<R>(queue, [...pending])) {
+        named = new Set();
+        for (const f of await finishedOf<R>(queue, [...look].filter((id) => pending.has(id)))) {
           pending.delete(f.id);
           done.set(f.id, f);
           opts.onFinished?.(f);
         }
         if (pending.size === 0) break;
-        if (!woken) await this.#sleep(RECHECK_MS, opts.signal, (w) => (wake = w));
+        if (named.size === 0) await this.#sleep(RECHECK_MS, opts.signal, (w) => (wake = w));
+        // Woken by events: the jobs they named. Woken by the timer: all of them (an event may have been missed).
+        look = named.size > 0 ? named : pending;
       }
     } finally {
       stopListening();
@@ -78,8 +82,8 @@ export class JobWaiter {
     this.#readers.clear();
   }
 
-  async #listen(queue: Queue, ids: readonly string[], wake: () => void): Promise<() => void> {
-    const jobs = this.#waiting.get(queue.name) ?? new Map<string, Set<() => void>>();
+  async #listen(queue: Queue, ids: readonly string[], wake: (id: string) => void): Promise<() => void> {
+    const jobs = this.#waiting.get(queue.name) ?? new Map<string, Set<(id: string) => void>>();
     this.#waiting.set(queue.name, jobs);
     for (const id of ids) {
       const set = jobs.get(id) ?? new Set();
@@ -107,7 +111,7 @@ export class JobWaiter {
         const events = new QueueEvents(queue.name, { connection: this.#connection, prefix: this.#prefix, lastEventId: last });
         events.on('error', () => {}); // connection trouble is the RedisHealth's to report; the recheck covers the gap
         const notify = ({ jobId }: { jobId: string }) => {
-          for (const w of this.#waiting.get(queue.name)?.get(jobId) ?? []) w();
+          for (const w of this.#waiting.get(queue.name)?.get(jobId) ?? []) w(jobId);
         };
         events.on('completed', notify);
         events.on('failed', notify);
@@ -142,15 +146,32 @@ export class JobWaiter {
   }
 }
 
-/** The jobs among `ids` that are finished (or gone), read in one round of state lookups. */
+/**
+ * The jobs among `ids` that are finished (or gone), read in one round of BullMQ's isFinished script (the
+ * one its own waitUntilFinished uses): two set lookups and the result in one call, where reading the
+ * state and then the job took a dozen commands.
+ */
 async function finishedOf<R>(queue: Queue, ids: string[]): Promise<Array<Finished<R>>> {
-  const states = await Promise.all(ids.map(async (id) => [id, await queue.getJobState(id)] as const));
   const out: Array<Finished<R>> = [];
-  for (const [id, state] of states) {
-    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
-    const job: Job | undefined = await queue.getJob(id);
-    out.push(!job || state === 'unknown' ? { id, state: 'missing' } : state === 'failed' ? { id, state: 'failed', error: job.failedReason } : { id, state: 'completed', result: job.returnvalue as R });
-  }
+  await Promise.all(
+    ids.map(async (id) => {
+      const answer = await queue.backend.isFinished(id, true);
+      const [status, value] = Array.isArray(answer) ? answer : [answer, undefined];
+      if (status === 0) return;
+      if (status === 1) out.push({ id, state: 'completed', result: returnValue(value) as R });
+      else if (status === 2) out.push({ id, state: 'failed', error: value ?? '' });
+      else out.push({ id, state: 'missing' });
+    }),
+  );
   return out;
 }
 
+/** As BullMQ stores it: JSON, or the raw text when it is not. */
+function returnValue(raw: string | undefined): unknown {
+  if (raw === undefined || raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -53,8 +53,13 @@ export class SnapshotStore extends StatePart {
 
   /** True unless the connector's latest attempt to list its scopes succeeded. */
   async scopesUnlisted(connector: string): Promise<boolean> {
+    return (await this.getScopeListing(connector)).unlisted;
+  }
+
+  /** The connector's last list of scopes, and whether its latest attempt to list them failed, in one read. */
+  async getScopeListing(connector: string): Promise<{ list: { at: number; scopes: Scope[] } | null; unlisted: boolean }> {
     const [list, error] = await this.redis.mget(this.keys.scopes(connector), this.keys.scopesError(connector));
-    return list === null || error !== null;
+    return { list: list ? (JSON.parse(list) as { at: number; scopes: Scope[] }) : null, unlisted: list === null || error !== null };
   }
 
   /**

@@ -26,9 +26,15 @@ describe('pipeline: a zone where nothing changed is not planned again', () => {
     expect(settling.zones[0]!.result.statusReason).toBeUndefined();
     h.emu.clearStats();
     const before = await h.rt.ctx.state.zones.get(ZONE);
+    const jobsBefore = await h.rt.ctx.queues.reconcile.count();
+    const finishedBefore = (await h.rt.ctx.queues.reconcile.getJobCounts('completed', 'failed'));
     await sleep(5);
     const r = await quiet(h);
     expect(r.zones[0]!.result).toMatchObject({ status: 'noop', planId: settling.zones[0]!.result.planId });
+    // The cycle answered the zone itself: no reconcile job was queued for it.
+    expect(r.cycle.reconciles[0]).toMatchObject({ zoneId: ZONE, jobId: '', result: { status: 'noop' } });
+    expect(await h.rt.ctx.queues.reconcile.count()).toBe(jobsBefore);
+    expect(await h.rt.ctx.queues.reconcile.getJobCounts('completed', 'failed')).toEqual(finishedBefore);
     expect(r.zones[0]!.plan?.id).toBe(settling.zones[0]!.result.planId);
     expect(h.reads() + h.writes()).toBe(0);
     const after = await h.rt.ctx.state.zones.get(ZONE);
@@ -37,7 +43,8 @@ describe('pipeline: a zone where nothing changed is not planned again', () => {
   });
 
   it('plans again as soon as anything it plans from moves: the inventory, a failed scan, the zone settings, Cloudflare at the drift check', { timeout: 90_000 }, async () => {
-    h = await startHarness({ config: { ...v2, cloudflare: { api: 'v2', driftCheckEvery: '1h' } }, inventory: origins(40) });
+    // A budget so large that drift checks are never spaced out for it (driftCheckShare): the test sets the period.
+    h = await startHarness({ config: { ...v2, cloudflare: { api: 'v2', driftCheckEvery: '1h', rateLimit: { requests: 100_000, perSeconds: 1 } } }, inventory: origins(40) });
     await h.once();
     await h.once();
     await quiet(h);
