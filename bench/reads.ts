@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { startCloudflareEmulator, type CloudflareEmulator } from '../src/emulators/cloudflare/index.ts';
 import { runOnce } from '../src/pipeline/run-once.ts';
 import { startRuntime } from '../src/pipeline/runtime.ts';
-import { firstCheckAt } from '../src/pipeline/zone-list.ts';
+import { driftCheckInterval, firstCheckAt } from '../src/pipeline/zone-list.ts';
 import { ListCache } from '../src/state/list-cache.ts';
 import { StateKeys } from '../src/state/keys.ts';
 import type { PrivateRedis } from '../src/state/private-redis.ts';
@@ -23,16 +23,22 @@ export interface ReadsBenchOptions {
   mappings: number;
   /** Simulated cycle length, in minutes (5). */
   cycleMinutes: number;
-  /** Drift-check periods to measure, in minutes (30: the default), each over `periods` of its own length after the first cycle. */
-  driftCheckMinutes: number[];
+  /**
+   * Drift-check settings to measure: driftCheckEvery in minutes (30: the default) and driftCheckShare (0.1:
+   * the default; 1: not capped), each over `periods` of the interval in force after the first cycle.
+   */
+  drift: Array<{ minutes: number; share: number }>;
   periods: number;
   redis: PrivateRedis;
 }
 
 export interface ReadsRun {
   label: string;
-  /** The drift-check period simulated (null: cache off, every cycle reads in full). */
+  /** driftCheckEvery simulated (null: cache off, every cycle reads in full). */
   driftCheckMinutes: number | null;
+  driftCheckShare: number | null;
+  /** The interval in force, in simulated minutes: driftCheckEvery, or longer where driftCheckShare stretched it. */
+  effectiveDriftCheckMinutes: number | null;
   /** Cloudflare requests (reads; writes stay 0 in a no-change cycle) of each cycle, the first included. */
   requestsPerCycle: number[];
   writes: number;
@@ -72,9 +78,12 @@ export async function benchReads(opts: ReadsBenchOptions): Promise<ReadsRun[]> {
     const runs: ReadsRun[] = [];
     seedAll();
     runs.push(await run(emu, dir, opts, null, 2));
-    for (const m of opts.driftCheckMinutes) {
+    for (const d of opts.drift) {
       seedAll();
-      runs.push(await run(emu, dir, opts, m, Math.round((m / opts.cycleMinutes) * opts.periods)));
+      // Long enough for every zone's check to come round: the interval in force, stretched or not.
+      const pages = opts.zones * Math.max(1, Math.ceil(opts.mappings / 100));
+      const minutes = Math.max(d.minutes, (pages * opts.cycleMinutes) / (d.share * BUDGET));
+      runs.push(await run(emu, dir, opts, d, Math.round((minutes / opts.cycleMinutes) * opts.periods)));
     }
     return runs;
   } finally {
@@ -83,12 +92,13 @@ export async function benchReads(opts: ReadsBenchOptions): Promise<ReadsRun[]> {
   }
 }
 
-async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions, driftCheckMinutes: number | null, steady: number): Promise<ReadsRun> {
+async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions, drift: { minutes: number; share: number } | null, steady: number): Promise<ReadsRun> {
+  const driftCheckMinutes = drift?.minutes ?? null;
   const file = join(dir, 'origin-region-sync.yaml');
   const doc = (driftCheckMs: number) => ({
     redis: { url: opts.redis.url, prefix: `benchreads${Date.now().toString(36)}` },
     // The budget is not what is measured here: a limiter that made the first cycle wait would only slow the bench.
-    cloudflare: { apiBase: emu.url, token: '${BENCH_TOKEN}', api: 'v2', rateLimit: { requests: 1_000_000, perSeconds: 300 }, driftCheckEvery: `${driftCheckMs}ms` },
+    cloudflare: { apiBase: emu.url, token: '${BENCH_TOKEN}', api: 'v2', rateLimit: { requests: 1_000_000, perSeconds: 300 }, driftCheckEvery: `${driftCheckMs}ms`, driftCheckShare: drift?.share ?? 1 },
     zones: Array.from({ length: opts.zones }, (_, z) => ({ id: zoneId(z), policy: 'sync', adopt: true, guard: { maxChangeFraction: 1 } })),
     connectors: [{ name: 'inventory', type: 'file', path: './inventory.yaml' }],
     worker: { reconcileConcurrency: 8 },
@@ -102,6 +112,7 @@ async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions
   let writes = 0;
   let slotMs = 0;
   let cpu = 0;
+  let effective: number | null = null;
   try {
     const cycle = async () => {
       emu.clearStats();
@@ -126,10 +137,15 @@ async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions
       // Scaled to the slots, half a slot short: a zone read a little later in its cycle is still due on time.
       const every = Math.round((driftCheckMinutes / opts.cycleMinutes) * slotMs - slotMs / 2);
       rt.ctx.config.cloudflare.driftCheckEveryMs = every;
+      // The budget driftCheckShare is a share of, scaled the same way: 1,200 requests per slot. Only the
+      // share's arithmetic reads it; the limiter keeps the bench's unlimited one (see above).
+      rt.ctx.config.cloudflare.rateLimit = { requests: BUDGET, perSeconds: slotMs / 1000 };
       config = rt.ctx.config;
+      const interval = (await driftCheckInterval(rt.ctx)).everyMs;
+      effective = Math.round(((interval + slotMs / 2) / slotMs) * opts.cycleMinutes * 10) / 10;
+      // The first cycle's cached lists got their first check against an hour; start their clocks anew at the interval in force.
+      await rescaleFirstChecks(rt.ctx.config.redis.prefix, opts.zones, interval, rt.redis);
     }
-    // The first cycle's cached lists got their first check against an hour; start their clocks anew at the scaled period.
-    if (driftCheckMinutes !== null) await rescaleFirstChecks(rt.ctx.config.redis.prefix, opts.zones, config.cloudflare.driftCheckEveryMs, rt.redis);
     const start = performance.now();
     for (let k = 1; k <= steady; k++) {
       const slotStart = start + (k - 1) * slotMs;
@@ -143,8 +159,13 @@ async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions
   const steadyCounts = requestsPerCycle.slice(1);
   const avg = steadyCounts.reduce((a, b) => a + b, 0) / Math.max(1, steadyCounts.length);
   return {
-    label: driftCheckMinutes === null ? 'before: cache off (every cycle reads every page)' : `after: list cache, drift check every ${driftCheckMinutes} min`,
+    label:
+      drift === null
+        ? 'before: cache off (every cycle reads every page)'
+        : `list cache, driftCheckEvery ${drift.minutes} min, ${drift.share >= 1 ? 'no share cap (driftCheckShare 1)' : `driftCheckShare ${Math.round(drift.share * 100)}%`}: a drift check every ${effective} min`,
     driftCheckMinutes,
+    driftCheckShare: drift?.share ?? null,
+    effectiveDriftCheckMinutes: effective,
     requestsPerCycle,
     writes,
     requestsPerZonePerCycle: round(avg / opts.zones),

@@ -56,12 +56,12 @@ async function main(): Promise<void> {
       const c = await benchCycle({ redisUrl: redis.url, latencyMs: LATENCY, perZone: 3500, zones: 20, cycles: 5, changes: 50 });
       console.log(`\nSteady state: file inventories of 3,500 origins a zone, converged, emulator latency ${LATENCY} ms (in its own process), v2`);
       console.log(row('no-change cycle', ['cpu', 'cpu / zone', 'wall', 'Redis cmds', 'cmds / zone', 'CF requests']));
-      for (const n of c.noChange) console.log(row(`  ${n.zones} zone(s) × ${n.perZone.toLocaleString('en')}`, [fmtMs(n.cpuMs), fmtMs(n.cpuMsPerZone), fmtMs(n.wallMs), n.redisCommands, n.redisCommandsPerZone, n.cloudflareRequests]));
+      for (const n of c.noChange) console.log(row(`  ${n.zones} zone(s) × ${n.perZone.toLocaleString('en')}${n.connectors === n.zones ? '' : `, ${n.connectors} shared inventory`}`, [fmtMs(n.cpuMs), fmtMs(n.cpuMsPerZone), fmtMs(n.wallMs), n.redisCommands, n.redisCommandsPerZone, n.cloudflareRequests]));
       for (const ch of c.change) console.log(`  change → applied on ${ch.api} (resync of a converged zone, 1 changed origin, ${ch.changes} times): p50 ${fmtMs(ch.p50Ms)}, p90 ${fmtMs(ch.p90Ms)}, p99 ${fmtMs(ch.p99Ms)}, max ${fmtMs(ch.maxMs)}`);
       report.cycle = c;
     }
     if (want('reads')) {
-      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, driftCheckMinutes: [30, 90], periods: 1 };
+      const o = { zones: 50, mappings: 3500, cycleMinutes: 5, drift: [{ minutes: 30, share: 1 }, { minutes: 30, share: 0.1 }], periods: 1 };
       const runs = await benchReads({ ...o, redis });
       printReads(runs, o);
       report.reads = { ...o, runs };

@@ -188,6 +188,11 @@ export function renderStatus(config: Config, r: StatusReport): string {
   );
   const sched = r.schedule.everyMs ? `every ${formatDuration(r.schedule.everyMs)}, next ${r.schedule.next ? `in ${formatDuration(Math.max(0, r.schedule.next - r.at))}` : '–'}` : `not scheduled (no daemon has started with this Redis prefix ${config.redis.prefix})`;
   out.push('', `schedule: ${sched}`);
+  const d = r.driftCheck;
+  const c = config.cloudflare;
+  const stretch = `stretched from cloudflare.driftCheckEvery ${formatDuration(c.driftCheckEveryMs)}: one check of every zone takes ${d.requests} requests, and cloudflare.driftCheckShare lets drift checks spend ${Math.round(c.driftCheckShare * 100)}% of ${c.rateLimit.requests} requests per ${formatDuration(c.rateLimit.perSeconds * 1000)}`;
+  if (d.everyMs <= 0) out.push('drift check: list cache off (cloudflare.driftCheckEvery 0): every reconcile reads each zone in full');
+  else out.push(`drift check: each zone's list is read in full every ${formatDuration(d.everyMs)}${d.stretched ? ` (${stretch})` : ''}`);
   if (r.cloudflarePause) out.push(`Cloudflare writes paused until ${new Date(r.cloudflarePause.until).toISOString()} (${formatDuration(r.rateLimitedForMs)} left): ${r.cloudflarePause.reason}`);
   const badScopes = r.scopes.filter((s) => s.status !== 'complete');
   out.push(`scopes: ${r.scopes.length} (${r.scopes.length - badScopes.length} complete)`);

@@ -25,6 +25,8 @@ export interface Config {
     timeoutMs: number;
     /** A zone's list comes from the cache between full reads this far apart; 0: read every reconcile. */
     driftCheckEveryMs: number;
+    /** The most of the rate limit that drift checks may spend in steady state (a fraction). */
+    driftCheckShare: number;
   };
   zones: ZoneSettings[];
   connectors: ConnectorConfig[];
@@ -165,6 +167,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       rateLimit: c.cloudflare.rateLimit,
       timeoutMs: c.cloudflare.timeout,
       driftCheckEveryMs: c.cloudflare.driftCheckEvery,
+      driftCheckShare: c.cloudflare.driftCheckShare,
     },
     zones: c.zones,
     connectors: c.connectors,

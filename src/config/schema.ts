@@ -84,6 +84,8 @@ export const cloudflareSchema = z
     timeout: duration.default(30_000),
     // How long a zone's list may be served from the cache before it is read again in full (0: every reconcile reads).
     driftCheckEvery: duration.default(30 * 60_000),
+    // The most of rateLimit that drift checks may spend in steady state: past it, they are spaced further apart.
+    driftCheckShare: z.number().gt(0).max(1).default(0.1),
   })
   .superRefine((c, ctx) => {
     const token = c.token !== undefined || c.tokenFile !== undefined;

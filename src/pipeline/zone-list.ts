@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CloudflareApiError } from '../cloudflare/errors.ts';
 import type { Mapping, UnparsedEntry } from '../cloudflare/types.ts';
+import { PER_PAGE } from '../cloudflare/v2.ts';
 import type { RegistryEntry } from '../reconcile/types.ts';
 import type { ListCache } from '../state/list-cache.ts';
 import type { PipelineContext } from './context.ts';
@@ -35,6 +36,43 @@ export function firstCheckAt(zoneId: string, readAt: number, every: number): num
   return readAt + Math.round(every * (0.05 + 0.95 * spread(zoneId)));
 }
 
+/** The drift check in force: driftCheckEvery, or longer where reading every zone that often would spend more than driftCheckShare of the budget. */
+export interface DriftInterval {
+  everyMs: number;
+  /** Requests one drift check of every zone of this configuration takes (list pages, by the cached sizes). */
+  requests: number;
+  /** True when the budget, not driftCheckEvery, sets the interval. */
+  stretched: boolean;
+}
+
+/** Sizes change with a full read or our own writes; a few seconds' lag in the total changes nothing. */
+const INTERVAL_TTL_MS = 5_000;
+const intervals = new WeakMap<object, { at: number; settings: string; value: DriftInterval }>();
+
+/**
+ * How often each zone's list is read in full. A drift check of a full v2 zone is 35 requests, and nothing
+ * cheaper tells that a zone changed, so 50 full zones checked every 30 minutes would take a quarter of the
+ * token's 1,200 requests per 5 minutes, a budget every other tool on the token shares. The interval is
+ * stretched just enough that drift checks stay within driftCheckShare of cloudflare.rateLimit.
+ */
+export async function driftCheckInterval(ctx: Pick<PipelineContext, 'config' | 'state'>, now = Date.now(), just?: { zoneId: string; size: number }): Promise<DriftInterval> {
+  const { driftCheckEveryMs: every, driftCheckShare: share, rateLimit, api } = ctx.config.cloudflare;
+  const settings = JSON.stringify([every, share, rateLimit, api, ctx.config.zones.length]);
+  const memo = intervals.get(ctx.state.lists);
+  if (!just && memo && memo.settings === settings && now - memo.at < INTERVAL_TTL_MS && memo.at <= now) return memo.value;
+  const ids = ctx.config.zones.map((z) => z.id);
+  const sizes = await ctx.state.lists.sizes(ids);
+  // A zone just read counts at the size it was read at, before the cache says so.
+  const i = just ? ids.indexOf(just.zoneId) : -1;
+  if (just && i >= 0) sizes[i] = just.size;
+  // v1 lists a zone in one request; v2 (and auto, which settles on v2 where it can) a page per 100 entries.
+  const requests = sizes.reduce((n, size) => n + (api === 'v1' ? 1 : Math.max(1, Math.ceil(size / PER_PAGE))), 0);
+  const floor = Math.ceil((requests * rateLimit.perSeconds * 1000) / (share * rateLimit.requests));
+  const value = every > 0 && floor > every ? { everyMs: floor, requests, stretched: true } : { everyMs: every, requests, stretched: false };
+  intervals.set(ctx.state.lists, { at: now, settings, value });
+  return value;
+}
+
 /**
  * Why the cached list cannot stand for the zone now, or null when it can. Anything the cache cannot
  * vouch for sends the reconcile to Cloudflare: no cache, another state epoch, a write whose outcome is
@@ -49,12 +87,12 @@ export async function fullReadReason(
   now: number,
   epoch: string | null,
 ): Promise<string | null> {
-  const every = ctx.config.cloudflare.driftCheckEveryMs;
-  if (every <= 0) return 'list cache off (cloudflare.driftCheckEvery 0)';
+  if (ctx.config.cloudflare.driftCheckEveryMs <= 0) return 'list cache off (cloudflare.driftCheckEvery 0)';
   if (!cached) return 'no cached list';
   if (cached.epoch !== epoch) return 'cached list is from another state epoch';
   if (cached.stale) return cached.stale;
-  if (now >= Math.min(cached.checkAt, cached.readAt + every)) return 'drift check due';
+  // The interval as it is now: a shorter driftCheckEvery, or fewer zones, takes effect before the next check.
+  if (now >= Math.min(cached.checkAt, cached.readAt + (await driftCheckInterval(ctx, now)).everyMs)) return 'drift check due';
   for (const e of registry.values()) if (e.pending) return 'writes of unknown outcome pending';
   const asked = await ctx.state.lists.fullRequested(zoneId);
   if (asked && asked.at >= cached.readAt) return asked.reason;
@@ -93,7 +131,7 @@ export async function readZoneList(
   }
   if (!opts.dryRun) {
     await cache.clearProgress(zoneId);
-    const every = ctx.config.cloudflare.driftCheckEveryMs;
+    const every = (await driftCheckInterval(ctx, Date.now(), { zoneId, size: list.mappings.length + list.unparsed.length })).everyMs;
     // Zones cached together (the first cycle, or after a loss) would all fall due in the same cycle and
     // spend a whole window's budget at once: the first drift check of a zone comes somewhere in the
     // period, fixed by its id, and every later one a full period after the one before.

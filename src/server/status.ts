@@ -6,6 +6,7 @@ import { currentPause, type CloudflarePause } from '../pipeline/cloudflare-pace.
 import { zoneConnectors } from '../pipeline/cycle.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { SCHEDULER_ID } from '../pipeline/scheduler.ts';
+import { driftCheckInterval, type DriftInterval } from '../pipeline/zone-list.ts';
 import type { ZoneSettings } from '../reconcile/types.ts';
 import { StateEpoch, type StateLoss, type ZoneRecovery } from '../state/epoch.ts';
 import type { ScanSummary, StateStore, ZoneStatus } from '../state/store.ts';
@@ -64,6 +65,8 @@ export interface StatusReport {
   stateLoss: StateLoss | null;
   /** Each configured event source as each replica last reported it (stale: that replica went quiet). */
   events: EventSourceStatus[];
+  /** How often each zone's list is read in full, as in force now. */
+  driftCheck: DriftInterval;
 }
 
 export interface EventSourceStatus {
@@ -128,6 +131,7 @@ export async function collectStatus(config: Config, state: StateStore, queues: Q
     workers,
     schedule: { everyMs: sched?.every ? Number(sched.every) : null, next: sched?.next ?? null },
     cloudflarePause: pause,
+    driftCheck: await driftCheckInterval({ config, state }, now),
     rateLimitedForMs: pause ? pause.until - now : 0,
     scopes,
     errors: await state.errors.recent(opts.errors ?? 10),

@@ -26,6 +26,8 @@ export class StateKeys {
   tombstones = (zoneId: string) => this.k('tombstones', zoneId);
   list = (zoneId: string) => this.k('list', zoneId);
   listFull = (zoneId: string) => this.k('list-full', zoneId);
+  /** Hash: zone id → entries in its cached list (what a drift check of it reads). */
+  listSizes = () => this.k('list-sizes');
   listProgress = (zoneId: string) => this.k('list-progress', zoneId);
 
   // Plans

@@ -112,7 +112,13 @@ export class ListCache extends StatePart {
   }
 
   async drop(zoneId: string): Promise<void> {
-    await this.redis.del(this.keys.list(zoneId), this.keys.listProgress(zoneId));
+    await this.redis.multi().del(this.keys.list(zoneId), this.keys.listProgress(zoneId)).hdel(this.keys.listSizes(), zoneId).exec();
+  }
+
+  /** Entries in each zone's cached list, 0 where none is cached: what a drift check of each would read. */
+  async sizes(zoneIds: readonly string[]): Promise<number[]> {
+    if (zoneIds.length === 0) return [];
+    return (await this.redis.hmget(this.keys.listSizes(), ...zoneIds)).map((v) => Number(v ?? 0));
   }
 
   /** `resync --full`: the next reconcile of the zone reads the whole list, whatever the cache holds. */
@@ -143,6 +149,10 @@ export class ListCache extends StatePart {
 
   private async write(zoneId: string, s: StoredList): Promise<void> {
     // Kept a day past its last use: a zone no longer reconciled does not keep its list forever.
-    await this.redis.set(this.keys.list(zoneId), JSON.stringify(s), 'EX', DAY);
+    await this.redis
+      .multi()
+      .set(this.keys.list(zoneId), JSON.stringify(s), 'EX', DAY)
+      .hset(this.keys.listSizes(), zoneId, s.m.length + s.unparsed.length)
+      .exec();
   }
 }

@@ -5,6 +5,7 @@ import { pauseCloudflare } from '../../src/pipeline/cloudflare-pace.ts';
 import { collectStatus } from '../../src/server/status.ts';
 import { requestResync } from '../../src/pipeline/requests.ts';
 import { waitForZone } from '../../src/pipeline/run-once.ts';
+import { driftCheckInterval, fullReadReason } from '../../src/pipeline/zone-list.ts';
 import type { CycleResult } from '../../src/pipeline/jobs.ts';
 import { origins, startHarness, ZONE, type Harness } from '../helpers/pipeline.ts';
 
@@ -99,7 +100,8 @@ describe('pipeline: the list cache', () => {
   });
 
   it('sees drift made by someone else once the drift check is due, and not before', { timeout: 60_000 }, async () => {
-    h = await startHarness({ config: v2({ driftCheckEvery: '1h' }), inventory: origins(30) });
+    // A budget so large that drift checks are never spaced out for it (driftCheckShare): the test sets the period.
+    h = await startHarness({ config: v2({ driftCheckEvery: '1h', rateLimit: { requests: 100_000, perSeconds: 1 } }), inventory: origins(30) });
     await h.once();
     // Someone else moves one of our mappings to another region.
     const changed = h.emu.mappings(ZONE).map((m, i) => ({ origin_ip: m.origin_ip, vendor: m.vendor, region: i === 0 ? 'us-west-2' : m.region }));
@@ -117,6 +119,31 @@ describe('pipeline: the list cache', () => {
     expect(checked.zones[0]!.plan!.drift).toHaveLength(1);
     expect(checked.zones[0]!.result.status).toBe('applied');
     expect(h.emu.mappings(ZONE).filter((m) => m.region === 'us-west-2')).toHaveLength(0);
+  });
+
+  it('spaces drift checks further apart when checking every zone that often would spend more than driftCheckShare of the budget', { timeout: 60_000 }, async () => {
+    // 250 mappings: a drift check is 3 pages. With 60 requests a minute, 10% is 6 a minute: one check every 30 s, not every 10 s.
+    h = await startHarness({ config: v2({ driftCheckEvery: '10s', rateLimit: { requests: 60, perSeconds: 60 } }) });
+    seedOthers(h, 250);
+    await h.once();
+    const ctx = h.rt.ctx;
+    const cached = (await ctx.state.lists.get(ZONE))!;
+    expect(await driftCheckInterval(ctx, cached.readAt + 10_000)).toEqual({ everyMs: 30_000, requests: 3, stretched: true });
+    const registry = await ctx.state.registry.get(ZONE);
+    const epoch = (await ctx.epoch.getEpoch())?.id ?? null;
+    // A zone's first check comes early, somewhere in the period (the zones are staggered); later ones a period apart.
+    const later = { ...cached, checkAt: Number.MAX_SAFE_INTEGER };
+    const reason = (after: number) => fullReadReason(ctx, ZONE, later, registry, cached.readAt + after, epoch);
+    expect(await reason(15_000)).toBeNull();
+    expect(await reason(30_000)).toBe('drift check due');
+    expect(cached.checkAt - cached.readAt).toBeLessThanOrEqual(30_000);
+    // Status says why the period is longer than driftCheckEvery.
+    expect(renderStatus(h.config, await collectStatus(h.config, ctx.state, ctx.queues))).toMatch(/drift check: each zone's list is read in full every 30s \(stretched from cloudflare.driftCheckEvery 10s: one check of every zone takes 3 requests, and cloudflare.driftCheckShare lets drift checks spend 10% of 60 requests per 60s\)/);
+
+    // A larger share leaves driftCheckEvery as it is.
+    ctx.config.cloudflare.driftCheckShare = 0.5;
+    expect(await driftCheckInterval(ctx, cached.readAt + 60_000)).toEqual({ everyMs: 10_000, requests: 3, stretched: false });
+    expect(await reason(15_000)).toBe('drift check due');
   });
 
   it('reads in full after a write whose outcome is unknown', { timeout: 60_000 }, async () => {
