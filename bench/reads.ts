@@ -141,8 +141,9 @@ async function run(emu: CloudflareEmulator, dir: string, opts: ReadsBenchOptions
       // share's arithmetic reads it; the limiter keeps the bench's unlimited one (see above).
       rt.ctx.config.cloudflare.rateLimit = { requests: BUDGET, perSeconds: slotMs / 1000 };
       config = rt.ctx.config;
-      const interval = (await driftCheckInterval(rt.ctx)).everyMs;
-      effective = Math.round(((interval + slotMs / 2) / slotMs) * opts.cycleMinutes * 10) / 10;
+      const { everyMs: interval, stretched } = await driftCheckInterval(rt.ctx);
+      // Back in the minutes simulated (driftCheckEvery was scaled half a slot short, a stretched interval was not).
+      effective = stretched ? Math.round((interval / slotMs) * opts.cycleMinutes * 10) / 10 : driftCheckMinutes;
       // The first cycle's cached lists got their first check against an hour; start their clocks anew at the interval in force.
       await rescaleFirstChecks(rt.ctx.config.redis.prefix, opts.zones, interval, rt.redis);
     }
