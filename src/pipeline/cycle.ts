@@ -103,7 +103,7 @@ export async function processCycle(ctx: PipelineContext, job: Job<CycleJob>, tok
   const discoveredAt = Date.now();
   const { cause } = job.data;
   // Before anything is read as ownership (the quiet check reads the registry), as a reconcile does.
-  await checkEpoch(ctx);
+  if (!job.data.dryRun) await checkEpoch(ctx);
   const reconciles = await Promise.all(
     zones.map(async (z): Promise<CycleResult['reconciles'][number]> => {
       const expect = job.data.expect?.[z.id];
