@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     node: process.version,
+    // The daemon runs with --max-semi-space-size=8 (Dockerfile, bin/): `npm run bench` passes it too.
+    nodeFlags: process.execArgv,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30) },
     settings: { latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, realWindowSeconds: 300 },
   };
