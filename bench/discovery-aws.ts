@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { configSchema, create } from '../connectors/aws/index.ts';
 import { mapBounded } from '../connectors/shared/concurrency.ts';
-import { startAwsFake } from '../src/emulators/aws/index.ts';
 import { regionGroups } from '../src/model/index.ts';
 
 /**
@@ -170,6 +169,8 @@ async function forkFake(interfaces: number, regionNames: readonly string[]): Pro
 
 /** The fake's process: builds the inventory, serves it, and answers `stats` with its request count and peak RSS. */
 async function serveFake(interfaces: number, regionNames: string[]): Promise<void> {
+  // Imported here, in the fake's process only: the daemon never loads the fake, so neither does the process measured.
+  const { startAwsFake } = await import('../src/emulators/aws/index.ts');
   const fake = await startAwsFake({ inventory: inventory(interfaces, regionNames), pageSize: 1000 });
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);

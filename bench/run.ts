@@ -2,13 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPrivateRedis } from '../src/state/private-redis.ts';
-import { benchAudit } from './audit.ts';
-import { benchCloudflare, type ScenarioResult } from './cloudflare.ts';
-import { benchCycle } from './cycle.ts';
-import { benchDiscoveryAws } from './discovery-aws.ts';
-import { benchEvents } from './events.ts';
-import { benchReads, printReads } from './reads.ts';
-import { benchPlanner } from './planner.ts';
+import type { ScenarioResult } from './cloudflare.ts';
 
 /**
  * `npm run bench`: measures, prints and writes bench/results/latest.json. Not a test: nothing here
@@ -37,6 +31,8 @@ function printScenarios(results: ScenarioResult[]): void {
 }
 
 async function main(): Promise<void> {
+  // Each part's modules are imported when it runs: a part that measures this process's memory (discovery)
+  // then holds only what it needs, as the daemon would, not every other part's emulators.
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const redis = await startPrivateRedis();
@@ -48,12 +44,12 @@ async function main(): Promise<void> {
   };
   try {
     if (want('cloudflare')) {
-      const results = await benchCloudflare({ origins: 3500, changes: 200, latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, redis });
+      const results = await (await import('./cloudflare.ts')).benchCloudflare({ origins: 3500, changes: 200, latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, redis });
       printScenarios(results);
       report.cloudflare = results;
     }
     if (want('cycle')) {
-      const c = await benchCycle({ redisUrl: redis.url, latencyMs: LATENCY, perZone: 3500, zones: 20, cycles: 5, changes: 50 });
+      const c = await (await import('./cycle.ts')).benchCycle({ redisUrl: redis.url, latencyMs: LATENCY, perZone: 3500, zones: 20, cycles: 5, changes: 50 });
       console.log(`\nSteady state: file inventories of 3,500 origins a zone, converged, emulator latency ${LATENCY} ms (in its own process), v2`);
       console.log(row('no-change cycle', ['cpu', 'cpu / zone', 'wall', 'Redis cmds', 'cmds / zone', 'CF requests']));
       for (const n of c.noChange) console.log(row(`  ${n.zones} zone(s) × ${n.perZone.toLocaleString('en')}${n.connectors === n.zones ? '' : `, ${n.connectors} shared inventory`}`, [fmtMs(n.cpuMs), fmtMs(n.cpuMsPerZone), fmtMs(n.wallMs), n.redisCommands, n.redisCommandsPerZone, n.cloudflareRequests]));
@@ -62,33 +58,35 @@ async function main(): Promise<void> {
     }
     if (want('reads')) {
       const o = { zones: 50, mappings: 3500, cycleMinutes: 5, drift: [{ minutes: 30, share: 1 }, { minutes: 30, share: 0.1 }], periods: 1 };
+      const { benchReads, printReads } = await import('./reads.ts');
       const runs = await benchReads({ ...o, redis });
       printReads(runs, o);
       report.reads = { ...o, runs };
     }
     if (want('discovery')) {
-      const d = await benchDiscoveryAws({ interfaces: 100_000, regions: 20 });
+      const d = await (await import('./discovery-aws.ts')).benchDiscoveryAws({ interfaces: 100_000, regions: 20 });
       console.log(`\nAWS discovery: 100,000 network interfaces across 20 regions through the EC2 fake (its own process) and @aws-sdk/client-ec2`);
       console.log(`  ${d.origins} origins from ${d.scopes} scopes in ${d.requests} requests: wall ${fmtMs(d.wallMs)}, cpu ${fmtMs(d.cpuMs)}, peak rss ${d.peakRssMb} MB, heap ${d.heapUsedMb} MB (after GC: ${d.startHeapMb} MB before, ${d.retainedHeapMb} MB with the results)`);
       console.log(`  the fake's process (not counted above): peak rss ${d.fake.peakRssMb} MB, cpu ${fmtMs(d.fake.cpuMs)}`);
-      report.discoveryAws = { interfaces: 100_000, regions: 20, ...d };
+      // Its peak RSS depends on node's flags: the daemon's are --max-semi-space-size=8 (Dockerfile, bin/), as `npm run bench` passes.
+      report.discoveryAws = { interfaces: 100_000, regions: 20, ...d, nodeFlags: process.execArgv };
     }
     if (want('events')) {
-      const e = await benchEvents({ redisUrl: redis.url, latencyMs: LATENCY, events: 100, regions: 20, burst: 1000, debounceMs: 2000 });
+      const e = await (await import('./events.ts')).benchEvents({ redisUrl: redis.url, latencyMs: LATENCY, events: 100, regions: 20, burst: 1000, debounceMs: 2000 });
       console.log(`\nCloud events (AWS: EventBridge envelopes on the fake's SQS queue, @aws-sdk/client-sqs long polling), emulator latency ${LATENCY} ms, debounce ${e.latency.debounceMs} ms`);
       console.log(`  event → applied over ${e.latency.events} events (20 regions, 20 at a time): p50 ${fmtMs(e.latency.p50Ms)}, p90 ${fmtMs(e.latency.p90Ms)}, p99 ${fmtMs(e.latency.p99Ms)}, max ${fmtMs(e.latency.maxMs)}`);
       console.log(`  burst of ${e.burst.events} events in one region: ${e.burst.discovers} discovers (${e.burst.describeAddressesCalls} DescribeAddresses calls), ${e.burst.cloudflareWrites} Cloudflare writes for a diff of ${e.burst.diffBatches} batches, converged in ${fmtMs(e.burst.convergeMs)}`);
       report.events = e;
     }
     if (want('audit')) {
-      const a = await benchAudit({ redisUrl: redis.url, records: 1_000_000 });
+      const a = await (await import('./audit.ts')).benchAudit({ redisUrl: redis.url, records: 1_000_000 });
       const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
       console.log(`\nAudit trail: ${a.records.toLocaleString('en')} write records in one zone's stream`);
       console.log(`  ${a.kept.toLocaleString('en')} kept, ${mb(a.bytes)} (MEMORY USAGE; ${a.bytesPerRecord} bytes a record), used_memory +${mb(a.usedMemoryDelta)}, written in ${fmtMs(a.wallMs)}`);
       report.audit = a;
     }
     if (want('planner')) {
-      const p = await benchPlanner();
+      const p = await (await import('./planner.ts')).benchPlanner();
       const kb = (b: number) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MB` : `${Math.round(b / 1024)} kB`);
       console.log(`\nPlanner: one zone of 3,500 mappings against N desired origins (20 scopes, some skipped, most over the budget), each size in its own process`);
       console.log(row('desired', ['cpu', 'peak rss', 'input rss', 'stored plan', '--all plan', '--all cpu']));

@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 // Entry point. The sources are TypeScript run by Node's own type stripping (Node >= 22.18), so an older
 // node re-runs this command through scripts/node24.sh, which fetches Node 24 LTS when needed.
+// --max-semi-space-size=8 (the shebang and the re-run): the Dockerfile's ENTRYPOINT says why.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ if (major > 22 || (major === 22 && minor >= 18)) {
   await runCli(process.argv);
 } else {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const r = spawnSync('sh', [join(root, 'scripts/node24.sh'), 'node', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const r = spawnSync('sh', [join(root, 'scripts/node24.sh'), 'node', '--max-semi-space-size=8', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   if (r.error) {

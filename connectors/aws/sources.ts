@@ -1,11 +1,12 @@
 import {
   DescribeAddressesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRegionsCommand,
-  paginateDescribeTags,
-  paginateDescribeNetworkInterfaces,
+  DescribeTagsCommand,
   type Address,
   type EC2Client,
   type NetworkInterface,
+  type TagDescription,
 } from '@aws-sdk/client-ec2';
 
 /**
@@ -51,7 +52,23 @@ export async function elasticIps(client: EC2Client, signal: AbortSignal): Promis
  * (the scan is then partial), and no more than one page of SDK objects is alive at a time per scope.
  */
 export async function allInterfaces(client: EC2Client, onPage: (enis: readonly NetworkInterface[]) => void, signal: AbortSignal): Promise<void> {
-  for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: PAGE }, {}, { abortSignal: signal })) onPage(page.NetworkInterfaces ?? []);
+  await follow(async (token) => {
+    const out = await client.send(new DescribeNetworkInterfacesCommand({ MaxResults: PAGE, NextToken: token }), { abortSignal: signal });
+    onPage(out.NetworkInterfaces ?? []);
+    return out.NextToken;
+  });
+}
+
+/**
+ * Reads pages until one comes without a token; `page` reads one page, reduces it and returns only the
+ * next token. Not the SDK's paginators: an async generator keeps the page it yielded alive until the
+ * next page has arrived, so every page's output (thousands of objects) outlives a request and a parse,
+ * survives the young generation and piles up in the old one as garbage (tens of MB of heap at a time).
+ */
+async function follow(page: (token: string | undefined) => Promise<string | undefined>): Promise<void> {
+  let token: string | undefined;
+  do token = await page(token);
+  while (token);
 }
 
 /** Error codes that say nothing about a filter: retrying without it would only repeat them. */
@@ -81,16 +98,20 @@ export async function instanceTags(
 ): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   const wanted = new Set(ids);
-  const read = async (input: { Filters?: Array<{ Name: string; Values: string[] }> }) => {
-    for await (const page of paginateDescribeTags({ client, pageSize: PAGE }, input, { abortSignal: signal })) {
-      for (const t of page.Tags ?? []) {
-        if (!t.ResourceId || !t.Key || !wanted.has(t.ResourceId)) continue;
-        const tags = out.get(t.ResourceId) ?? {};
-        tags[t.Key] = t.Value ?? '';
-        out.set(t.ResourceId, tags);
-      }
+  const keep = (rows: readonly TagDescription[]) => {
+    for (const t of rows) {
+      if (!t.ResourceId || !t.Key || !wanted.has(t.ResourceId)) continue;
+      const tags = out.get(t.ResourceId) ?? {};
+      tags[t.Key] = t.Value ?? '';
+      out.set(t.ResourceId, tags);
     }
   };
+  const read = (input: { Filters?: Array<{ Name: string; Values: string[] }> }) =>
+    follow(async (token) => {
+      const page = await client.send(new DescribeTagsCommand({ ...input, MaxResults: PAGE, NextToken: token }), { abortSignal: signal });
+      keep(page.Tags ?? []);
+      return page.NextToken;
+    });
   try {
     for (let i = 0; i < ids.length; i += FILTER_VALUES) await read({ Filters: [{ Name: 'resource-id', Values: ids.slice(i, i + FILTER_VALUES) }] });
   } catch (e) {

@@ -107,6 +107,22 @@ describe('aws connector paging', () => {
     expect(r['us-west-2']?.origins).toHaveLength(24);
   });
 
+  it('stops at an abort while a later page is in flight: the scope ends aborted and no further page is asked', async () => {
+    const f = await fake({ 'us-east-1': { delayMs: 300, instances: instances(12, 57) } });
+    const c = connector(f);
+    const [scope] = await c.listScopes(new AbortController().signal);
+    if (!scope) throw new Error('no scope');
+    const ac = new AbortController();
+    const listed = () => f.actionCount('DescribeNetworkInterfaces');
+    const result = c.discover(scope, ac.signal);
+    // The fake counts a request when it arrives, then holds it 300 ms: abort once page 2 has been asked.
+    while (listed() < 2) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    expect(await result).toEqual({ status: 'failed', origins: [], skipped: [], error: 'aborted' });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(listed()).toBe(2);
+  });
+
   it('fails a slow region on the request timeout while the others complete', async () => {
     const f = await fake({ 'eu-north-1': { delayMs: 3000, instances: instances(2, 54) }, 'eu-south-1': { instances: instances(2, 55) } });
     const t0 = Date.now();
