@@ -67,8 +67,12 @@ export async function allInterfaces(client: EC2Client, onPage: (enis: readonly N
  */
 async function follow(page: (token: string | undefined) => Promise<string | undefined>): Promise<void> {
   let token: string | undefined;
-  do token = await page(token);
-  while (token);
+  do {
+    const next = await page(token);
+    // As the SDK's paginators do: an endpoint that hands back the token it was given would never end.
+    if (next && next === token) throw new Error(`the same NextToken came back twice (${next.slice(0, 16)}…): stopped paging`);
+    token = next;
+  } while (token);
 }
 
 /** Error codes that say nothing about a filter: retrying without it would only repeat them. */

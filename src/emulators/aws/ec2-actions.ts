@@ -24,6 +24,12 @@ export function cursorOf(req: Omit<Ec2Request, 'pageSize' | 'quirks'>): PageCurs
 
 const PAGINATED = new Set(['DescribeNetworkInterfaces', 'DescribeInstances', 'DescribeTags']);
 
+/** The page's token, or (quirk repeatsNextToken) the one the request came with, as a server stuck in a loop answers. */
+function nextToken(req: Ec2Request, p: { nextToken?: string }): string | undefined {
+  const sent = req.params.get('NextToken');
+  return req.quirks.repeatsNextToken && p.nextToken && sent ? sent : p.nextToken;
+}
+
 export const EC2_ACTIONS: Readonly<Record<string, (req: Ec2Request, cursor: PageCursor) => string>> = {
   DescribeRegions: describeRegions,
   DescribeAddresses: describeAddresses,
@@ -136,7 +142,7 @@ function describeNetworkInterfaces(req: Ec2Request, cursor: PageCursor): string 
     renderNetworkInterface(parts, e, req.account.id, req.regionName);
     parts.push('</item>');
   }
-  parts.push('</networkInterfaceSet>', el('nextToken', p.nextToken));
+  parts.push('</networkInterfaceSet>', el('nextToken', nextToken(req, p)));
   return parts.join('');
 }
 
@@ -161,7 +167,7 @@ function describeInstances(req: Ec2Request, cursor: PageCursor): string {
   const selected = all.filter((i) => (ids.length === 0 || ids.includes(i.instanceId)) && pred(i));
   const digest = requestDigest(req.action, req.account.id, req.regionName, req.params);
   const p = page(selected, cursor, Math.min(max ?? Infinity, req.pageSize), digest);
-  return set('reservationSet', p.items, (i) => renderReservation(i, req.account.id, req.regionName)) + el('nextToken', p.nextToken);
+  return set('reservationSet', p.items, (i) => renderReservation(i, req.account.id, req.regionName)) + el('nextToken', nextToken(req, p));
 }
 
 interface TagRow {
@@ -196,6 +202,6 @@ function describeTags(req: Ec2Request, cursor: PageCursor): string {
   const p = page(rows, cursor, Math.min(max ?? Infinity, req.pageSize), digest);
   return (
     set('tagSet', p.items, (t) => el('resourceId', t.resourceId) + el('resourceType', t.resourceType) + el('key', t.key) + el('value', t.value)) +
-    el('nextToken', p.nextToken)
+    el('nextToken', nextToken(req, p))
   );
 }

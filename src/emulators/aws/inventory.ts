@@ -176,6 +176,10 @@ const quirks = z
       .boolean()
       .optional()
       .register(named, { description: 'DescribeRegions lists disabledRegions (opt-in-status not-opted-in) even without AllRegions=true' }),
+    repeatsNextToken: z
+      .boolean()
+      .optional()
+      .register(named, { description: 'From the second page on, answer with the NextToken the request sent instead of the next one: a server that would page for ever' }),
   })
   .strict()
   .register(named, { id: 'Quirks', description: 'Behaviours of other EC2 implementations, for testing that the connector copes' });

@@ -135,6 +135,16 @@ describe('aws connector against other EC2 implementations', () => {
     expect(r['us-west-2']?.origins[0]?.source).toMatch(/unassociated/);
   });
 
+  it('stops paging an endpoint that hands back the token it was given, and ends that scope partial instead of looping', { timeout: 30_000 }, async () => {
+    const f = await fake({ accounts: { [ACCOUNT]: { regions: { 'us-east-1': region(56, 30) } } }, quirks: { repeatsNextToken: true } }, 5);
+    const r = await scanAll(connector(f).c);
+    // Partial, as any listing that breaks off: nothing in the scope is deleted on its account.
+    expect(r['us-east-1']?.status).toBe('partial');
+    expect(r['us-east-1']?.error).toMatch(/^DescribeNetworkInterfaces: the same NextToken came back twice/);
+    // Two pages asked for, not thousands.
+    expect(f.requestCount()).toBeLessThan(10);
+  });
+
   it('does not scan regions listed as not opted in, and says so for a configured one', async () => {
     const f = await fake({
       accounts: { [ACCOUNT]: { regions: { 'us-east-1': region(54) }, disabledRegions: ['af-south-1', 'me-south-1'] } },
