@@ -1,7 +1,7 @@
 import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
 import { budgetRoom, fitBudget } from './budget.ts';
 import { classify, readZone, staleEntries } from './classify.ts';
-import { buildDesired, type DesiredOrigin } from './desired.ts';
+import { buildDesired, type Desired } from './desired.ts';
 import { basisDigestByIp, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
 import { sortByIp, cmp } from './ip-order.ts';
@@ -101,8 +101,10 @@ export function planZone(input: PlanInput): Plan {
   };
 }
 
-function desiredBasis(desired: ReadonlyMap<string, DesiredOrigin>): string {
+function desiredBasis(desired: Desired): string {
+  // Gathered once in the desired set's order (the origins' order in memory): the digest reads them in
+  // address order, which for a million scattered origins costs seconds more through the indirection.
   const origins = [];
-  for (const d of desired.values()) origins.push(d.origin);
+  for (let i = 0; i < desired.size; i++) origins.push(desired.origin(i));
   return basisDigestByIp(origins);
 }
