@@ -20,80 +20,79 @@ const statusOrder: Record<ScopeView['status'], number> = { complete: 0, partial:
 /**
  * The desired set: one winning claim per address, in the order the addresses were first claimed (as a
  * Map keyed by address would hold them: the origins' own order in memory, which a million of them are
- * read in far faster than in address order). A claim is where its origin sits in the scopes (scope,
- * position) and its rank, in typed arrays: a Map and an object per origin cost a plan of a million
- * origins about 100 MB. A DesiredOrigin is made only when asked for.
+ * read in far faster than in address order). A claim is its origin's place (see Places) and its rank,
+ * in typed arrays: a Map and an object per origin cost a plan of a million origins about 100 MB. A
+ * DesiredOrigin is made only when asked for.
  */
 export class Desired {
   readonly size: number;
-  readonly #scopes: readonly ScopeView[];
-  readonly #scope: Uint32Array;
-  readonly #pos: Uint32Array;
-  readonly #rank: Uint32Array;
-  /** Claim of each winner. */
+  readonly #places: Places;
+  /** Each origin's rank, by place (only claims' are set). */
+  readonly #rank: Uint8Array | Uint32Array;
+  /** Place of each winner. */
   readonly #winners: Uint32Array;
-  /** Each winner's address key when it is a dotted quad, else -1 (then it is in #otherKey). */
-  readonly #v4Key: Float64Array;
-  readonly #otherKey: Map<number, string>;
-  /** The dotted-quad keys, ascending, and whose they are: an address is found by binary search. */
-  readonly #sortedV4: Uint32Array;
-  readonly #sortedV4Winner: Uint32Array;
-  /** Winner of each address that is not a dotted quad. */
-  readonly #otherIndex: Map<string, number>;
+  /** The winners that are dotted quads, in address order: an address is found by binary search. */
+  readonly #byV4: Uint32Array;
+  /** The other addresses (IPv6), each with a slot: its winner and its key are at that slot. */
+  readonly #other: Map<string, number>;
+  readonly #otherWinner: Uint32Array;
+  readonly #otherKeys: string[];
 
   constructor(
-    scopes: readonly ScopeView[],
-    claims: { scope: Uint32Array; pos: Uint32Array; rank: Uint32Array },
-    winners: { claim: Uint32Array; v4Key: Float64Array; otherKey: Map<number, string> },
-    index: { sortedV4: Uint32Array; sortedV4Winner: Uint32Array; other: Map<string, number> },
+    places: Places,
+    rank: Uint8Array | Uint32Array,
+    winners: Uint32Array,
+    byV4: Uint32Array,
+    other: { slots: Map<string, number>; winner: Uint32Array; keys: string[] },
   ) {
-    this.#scopes = scopes;
-    this.#scope = claims.scope;
-    this.#pos = claims.pos;
-    this.#rank = claims.rank;
-    this.#winners = winners.claim;
-    this.#v4Key = winners.v4Key;
-    this.#otherKey = winners.otherKey;
-    this.#sortedV4 = index.sortedV4;
-    this.#sortedV4Winner = index.sortedV4Winner;
-    this.#otherIndex = index.other;
-    this.size = winners.claim.length;
+    this.#places = places;
+    this.#rank = rank;
+    this.#winners = winners;
+    this.#byV4 = byV4;
+    this.#other = other.slots;
+    this.#otherWinner = other.winner;
+    this.#otherKeys = other.keys;
+    this.size = winners.length;
   }
 
   /** The origin of the i-th winner (0 ≤ i < size). */
   origin(i: number): Origin {
-    const c = this.#winners[i]!;
-    return this.#scopes[this.#scope[c]!]!.origins[this.#pos[c]!]!;
+    return this.#places.origin(this.#winners[i]!);
   }
 
   rank(i: number): number {
     return this.#rank[this.#winners[i]!]!;
   }
 
+  /** Computed, not stored: parsing a dotted quad again costs less than 8 bytes kept for each of a million. */
   key(i: number): IpKey {
-    const k = this.#v4Key[i]!;
-    return k >= 0 ? k : this.#otherKey.get(i)!;
+    const ip = this.origin(i).ip;
+    const k = dottedQuad(ip);
+    return k >= 0 ? k : this.#otherKeys[this.#other.get(ip)!]!;
   }
 
   at(i: number): DesiredOrigin {
-    const c = this.#winners[i]!;
-    const view = this.#scopes[this.#scope[c]!]!;
-    return { origin: view.origins[this.#pos[c]!]!, connector: view.connector, rank: this.#rank[c]!, status: view.status, key: this.key(i) };
+    const g = this.#winners[i]!;
+    const view = this.#places.view(g);
+    return { origin: this.#places.origin(g), connector: view.connector, rank: this.#rank[g]!, status: view.status, key: this.key(i) };
   }
 
   /** The winner's index for an address, or -1. */
   indexOf(ip: string): number {
     const k = dottedQuad(ip);
-    if (k < 0) return this.#otherIndex.get(ip) ?? -1;
-    const sorted = this.#sortedV4;
+    if (k < 0) {
+      const slot = this.#other.get(ip);
+      return slot === undefined ? -1 : this.#otherWinner[slot]!;
+    }
+    const byV4 = this.#byV4;
     let lo = 0;
-    let hi = sorted.length;
+    let hi = byV4.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < k) lo = mid + 1;
+      if (dottedQuad(this.origin(byV4[mid]!).ip) < k) lo = mid + 1;
       else hi = mid;
     }
-    return lo < sorted.length && sorted[lo] === k ? this.#sortedV4Winner[lo]! : -1;
+    return lo < byV4.length && dottedQuad(this.origin(byV4[lo]!).ip) === k ? byV4[lo]! : -1;
   }
 
   has(ip: string): boolean {
@@ -112,25 +111,67 @@ export class Desired {
   byAddress(list: Uint32Array): Uint32Array {
     let quads = 0;
     // Indexed loops: an iterator over a typed array may make a result object per element.
-    for (let j = 0; j < list.length; j++) if (this.#v4Key[list[j]!]! >= 0) quads++;
+    for (let j = 0; j < list.length; j++) if (dottedQuad(this.origin(list[j]!).ip) >= 0) quads++;
     const keys = new Uint32Array(quads);
     const v4 = new Uint32Array(quads);
     const other: number[] = [];
     let q = 0;
     for (let j = 0; j < list.length; j++) {
       const i = list[j]!;
-      const k = this.#v4Key[i]!;
-      if (k >= 0) {
+      const k = this.key(i);
+      if (typeof k === 'number') {
         keys[q] = k;
         v4[q++] = i;
       } else other.push(i);
     }
-    other.sort((a, b) => compareKeys(this.#otherKey.get(a)!, this.#otherKey.get(b)!));
+    other.sort((a, b) => compareKeys(this.key(a), this.key(b)));
     const out = new Uint32Array(list.length);
     const order = radixOrder(keys);
     for (let j = 0; j < quads; j++) out[j] = v4[order[j]!]!;
     out.set(other, quads);
     return out;
+  }
+}
+
+/**
+ * Every origin of the scopes by its place: the scopes' origins taken one after another, so one number
+ * stands for (scope, position) and needs one typed array, not two.
+ */
+class Places {
+  readonly scopes: readonly ScopeView[];
+  readonly total: number;
+  /** Where each scope's origins start. */
+  readonly #starts: Uint32Array;
+  #last = 0;
+
+  constructor(scopes: readonly ScopeView[]) {
+    this.scopes = scopes;
+    this.#starts = new Uint32Array(scopes.length + 1);
+    for (let s = 0; s < scopes.length; s++) this.#starts[s + 1] = this.#starts[s]! + scopes[s]!.origins.length;
+    this.total = this.#starts[scopes.length]!;
+  }
+
+  /** The scope index of a place: mostly the one asked for last (places are read in runs). */
+  scopeOf(g: number): number {
+    const starts = this.#starts;
+    if (g >= starts[this.#last]! && g < starts[this.#last + 1]!) return this.#last;
+    let lo = 0;
+    let hi = this.scopes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= g) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.#last = lo);
+  }
+
+  view(g: number): ScopeView {
+    return this.scopes[this.scopeOf(g)]!;
+  }
+
+  origin(g: number): Origin {
+    const s = this.scopeOf(g);
+    return this.scopes[s]!.origins[g - this.#starts[s]!]!;
   }
 }
 
@@ -144,9 +185,10 @@ export class Desired {
 export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
   const select = compileSelector(input.zone.select);
   const rank = compilePriority(input.zone.priority);
-  let total = 0;
-  for (const view of input.scopes) total += view.origins.length;
-  const claims = { scope: new Uint32Array(total), pos: new Uint32Array(total), rank: new Uint32Array(total) };
+  const places = new Places(input.scopes);
+  const total = places.total;
+  // A rank is at most the number of rules: a byte each, unless there are hundreds of rules.
+  const ranks = input.zone.priority.length < 255 ? new Uint8Array(total) : new Uint32Array(total);
   // Dotted quads are told apart by their value, sorted afterwards; only the rest (IPv6) need a Map.
   const v4Claim = new Uint32Array(total);
   const v4Key = new Uint32Array(total);
@@ -154,15 +196,16 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
   const otherFirst = new Map<string, number>();
   // Only addresses claimed more than once keep a list: a million single claims need no array each.
   const otherContested = new Map<string, number[]>();
-  let n = 0;
+  // Each address's first claim (a place) names its winner: the winners then come out in first-claim order.
+  const winnerOfFirst = new Int32Array(total).fill(-1);
 
-  for (let s = 0; s < input.scopes.length; s++) {
+  for (let s = 0, g = 0; s < input.scopes.length; s++) {
     const view = input.scopes[s]!;
     for (const k of view.skipped) {
       const reason: PlanSkipReason = k.reason === 'unknown-region' ? 'invalid-region' : k.reason;
       skipped.addOnce(k.ip, reason, k.detail, k.scope);
     }
-    for (let p = 0; p < view.origins.length; p++) {
+    for (let p = 0; p < view.origins.length; p++, g++) {
       const o = view.origins[p]!;
       if (!select(o, view.connector)) continue;
       const unsupported = regionProblem(input, o.vendor, o.region);
@@ -170,33 +213,30 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
         skipped.addOnce(o.ip, unsupported.reason, unsupported.detail, o.scope);
         continue;
       }
-      claims.scope[n] = s;
-      claims.pos[n] = p;
-      claims.rank[n] = rank(o, view.connector);
+      ranks[g] = rank(o, view.connector);
       const k = dottedQuad(o.ip);
       if (k >= 0) {
-        v4Claim[v4Count] = n;
+        v4Claim[v4Count] = g;
         v4Key[v4Count++] = k;
       } else {
         const first = otherFirst.get(o.ip);
-        if (first === undefined) otherFirst.set(o.ip, n);
+        if (first === undefined) otherFirst.set(o.ip, g);
         else {
           const list = otherContested.get(o.ip);
-          if (list) list.push(n);
-          else otherContested.set(o.ip, [first, n]);
+          if (list) list.push(g);
+          else otherContested.set(o.ip, [first, g]);
         }
       }
-      n++;
     }
   }
 
-  const originOf = (c: number) => input.scopes[claims.scope[c]!]!.origins[claims.pos[c]!]!;
+  const originOf = (g: number) => places.origin(g);
   /** The winner among the claims on one address (in the order they came), the others reported as conflicts. */
   const resolve = (ip: string, list: number[]): number => {
     list.sort(
       (a, b) =>
-        statusOrder[input.scopes[claims.scope[a]!]!.status] - statusOrder[input.scopes[claims.scope[b]!]!.status] ||
-        claims.rank[a]! - claims.rank[b]! ||
+        statusOrder[places.view(a).status] - statusOrder[places.view(b).status] ||
+        ranks[a]! - ranks[b]! ||
         cmp(originOf(a).scope, originOf(b).scope) ||
         cmp(originOf(a).vendor, originOf(b).vendor) ||
         cmp(originOf(a).region, originOf(b).region),
@@ -213,11 +253,8 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
     return list[0]!;
   };
 
-  // Each address's first claim names its winner: the winners then come out in first-claim order.
-  const winnerOfFirst = new Int32Array(n).fill(-1);
-  // The dotted-quad keys in ascending order, each with its first claim for now (its winner's index later).
-  const sortedV4 = new Uint32Array(v4Count);
-  let sortedV4Winner = new Uint32Array(v4Count);
+  // The dotted-quad winners in address order, each as its first claim for now (its winner's index later).
+  let byV4 = new Uint32Array(v4Count);
   let quads = 0;
   const order = radixOrder(v4Key.subarray(0, v4Count));
   for (let i = 0; i < v4Count; ) {
@@ -227,8 +264,7 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
     // The radix sort keeps equal keys in claim order, which is the order the claims came in.
     const first = v4Claim[order[i]!]!;
     winnerOfFirst[first] = j === i + 1 ? first : resolve(originOf(first).ip, Array.from(order.subarray(i, j), (x) => v4Claim[x]!));
-    sortedV4[quads] = key;
-    sortedV4Winner[quads++] = first;
+    byV4[quads++] = first;
     i = j;
   }
   // forEach, not for-of: no [key, value] pair made per address.
@@ -237,28 +273,23 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
     winnerOfFirst[first] = list ? resolve(ip, list) : first;
   });
 
-  const size = quads + otherFirst.size;
-  const winners = { claim: new Uint32Array(size), v4Key: new Float64Array(size), otherKey: new Map<number, string>() };
-  let w = 0;
-  // v4Claim lists the dotted-quad claims in claim order: walked alongside, it gives each one's key unparsed.
-  for (let c = 0, q = 0; c < n; c++) {
-    const isQuad = q < v4Count && v4Claim[q] === c;
-    const key = isQuad ? v4Key[q++]! : -1;
-    const winner = winnerOfFirst[c]!;
+  const winners = new Uint32Array(quads + otherFirst.size);
+  for (let g = 0, w = 0; g < total; g++) {
+    const winner = winnerOfFirst[g]!;
     if (winner < 0) continue;
-    winners.claim[w] = winner;
-    winners.v4Key[w] = key;
-    winnerOfFirst[c] = w++;
+    winners[w] = winner;
+    winnerOfFirst[g] = w++;
   }
-  const other = new Map<string, number>();
+  for (let i = 0; i < quads; i++) byV4[i] = winnerOfFirst[byV4[i]!]!;
+  if (quads < v4Count) byV4 = byV4.slice(0, quads);
+  // The first claims' map becomes the slots of the other addresses.
+  const other = { slots: otherFirst, winner: new Uint32Array(otherFirst.size), keys: [] as string[] };
   otherFirst.forEach((first, ip) => {
-    const i = winnerOfFirst[first]!;
-    other.set(ip, i);
-    winners.otherKey.set(i, ipKey(ip) as string);
+    other.winner[other.keys.length] = winnerOfFirst[first]!;
+    other.slots.set(ip, other.keys.length);
+    other.keys.push(ipKey(ip) as string);
   });
-  for (let g = 0; g < quads; g++) sortedV4Winner[g] = winnerOfFirst[sortedV4Winner[g]!]!;
-  if (quads < v4Count) sortedV4Winner = sortedV4Winner.slice(0, quads);
-  return new Desired(input.scopes, claims, winners, { sortedV4: quads < v4Count ? sortedV4.slice(0, quads) : sortedV4, sortedV4Winner, other });
+  return new Desired(places, ranks, winners, byV4, other);
 }
 
 function regionProblem(input: PlanInput, vendor: Vendor, region: string): { reason: PlanSkipReason; detail: string } | null {

@@ -16,15 +16,15 @@ export function ipKey(ip: string): IpKey {
     // One flat string made from char codes: ipaddr's parse makes about 1.5 kB of garbage per address.
     KEY[0] = 54; // '6'
     for (let g = 0; g < 8; g++) for (let n = 0; n < 4; n++) KEY[1 + g * 4 + n] = HEX[(GROUPS[g]! >>> ((3 - n) * 4)) & 15]!;
-    return String.fromCharCode.apply(null, KEY as unknown as number[]);
+    return KEY.toString('latin1', 0, 33);
   }
   // Joined, not concatenated: a key kept for every origin must be one flat string, not a rope of nine.
   return ['6', ...ipaddr.IPv6.parse(ip).parts.map((p) => p.toString(16).padStart(4, '0'))].join('');
 }
 
 const GROUPS = new Uint16Array(8);
-const KEY = new Uint16Array(33);
-const HEX = Uint16Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const KEY = Buffer.alloc(33);
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /**
  * The eight groups of an IPv6 address in plain hex-and-colons form, into GROUPS; false for any other
@@ -201,7 +201,7 @@ export function dottedQuad(s: string): number {
     const c = i < s.length ? s.charCodeAt(i) : 46;
     if (c === 46) {
       if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
+      value = ((value << 8) | part) >>> 0; // 32-bit integer arithmetic: a double here is a heap number per address
       parts++;
       part = 0;
       digits = 0;

@@ -9,6 +9,7 @@ import { policyOnDeletes, policyOnHeld } from './policy.ts';
 import { freezeDeletes, recoveryReport } from './recovery.ts';
 import { SkipList } from './skips.ts';
 import { countMisses, toDelete } from './tombstones.ts';
+import type { Origin } from '../model/index.ts';
 import type { Delete, Plan, PlanInput } from './types.ts';
 
 /** Kept for the planner's callers; the limit itself lives with the Cloudflare client. */
@@ -104,7 +105,8 @@ export function planZone(input: PlanInput): Plan {
 function desiredBasis(desired: Desired): string {
   // Gathered once in the desired set's order (the origins' order in memory): the digest reads them in
   // address order, which for a million scattered origins costs seconds more through the indirection.
-  const origins = [];
-  for (let i = 0; i < desired.size; i++) origins.push(desired.origin(i));
+  // Sized up front: pushing a million grows it by copies, three times its size in garbage.
+  const origins = new Array<Origin>(desired.size);
+  for (let i = 0; i < desired.size; i++) origins[i] = desired.origin(i);
   return basisDigestByIp(origins);
 }
