@@ -33,6 +33,9 @@ export class Desired {
   readonly #winners: Uint32Array;
   /** The winners that are dotted quads, in address order: an address is found by binary search. */
   readonly #byV4: Uint32Array;
+  /** Each winner's key: a dotted quad's value, or for the others (flagged in #isOther) its slot. */
+  readonly #keys: Uint32Array;
+  readonly #isOther: Uint8Array;
   /** The other addresses (IPv6), each with a slot: its winner and its key are at that slot. */
   readonly #other: Map<string, number>;
   readonly #otherWinner: Uint32Array;
@@ -41,18 +44,20 @@ export class Desired {
   constructor(
     places: Places,
     rank: Uint8Array | Uint32Array,
-    winners: Uint32Array,
+    winners: { places: Uint32Array; keys: Uint32Array; isOther: Uint8Array },
     byV4: Uint32Array,
     other: { slots: Map<string, number>; winner: Uint32Array; keys: string[] },
   ) {
     this.#places = places;
     this.#rank = rank;
-    this.#winners = winners;
+    this.#winners = winners.places;
+    this.#keys = winners.keys;
+    this.#isOther = winners.isOther;
     this.#byV4 = byV4;
     this.#other = other.slots;
     this.#otherWinner = other.winner;
     this.#otherKeys = other.keys;
-    this.size = winners.length;
+    this.size = winners.places.length;
   }
 
   /** The origin of the i-th winner (0 ≤ i < size). */
@@ -64,11 +69,13 @@ export class Desired {
     return this.#rank[this.#winners[i]!]!;
   }
 
-  /** Computed, not stored: parsing a dotted quad again costs less than 8 bytes kept for each of a million. */
   key(i: number): IpKey {
-    const ip = this.origin(i).ip;
-    const k = dottedQuad(ip);
-    return k >= 0 ? k : this.#otherKeys[this.#other.get(ip)!]!;
+    return this.#isOther[i >> 3]! & (1 << (i & 7)) ? this.#otherKeys[this.#keys[i]!]! : this.#keys[i]!;
+  }
+
+  /** The value of the i-th winner's address when it is a dotted quad, else -1. */
+  quad(i: number): number {
+    return this.#isOther[i >> 3]! & (1 << (i & 7)) ? -1 : this.#keys[i]!;
   }
 
   at(i: number): DesiredOrigin {
@@ -89,10 +96,10 @@ export class Desired {
     let hi = byV4.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (dottedQuad(this.origin(byV4[mid]!).ip) < k) lo = mid + 1;
+      if (this.#keys[byV4[mid]!]! < k) lo = mid + 1;
       else hi = mid;
     }
-    return lo < byV4.length && dottedQuad(this.origin(byV4[lo]!).ip) === k ? byV4[lo]! : -1;
+    return lo < byV4.length && this.#keys[byV4[lo]!] === k ? byV4[lo]! : -1;
   }
 
   has(ip: string): boolean {
@@ -111,7 +118,7 @@ export class Desired {
   byAddress(list: Uint32Array): Uint32Array {
     let quads = 0;
     // Indexed loops: an iterator over a typed array may make a result object per element.
-    for (let j = 0; j < list.length; j++) if (dottedQuad(this.origin(list[j]!).ip) >= 0) quads++;
+    for (let j = 0; j < list.length; j++) if (this.quad(list[j]!) >= 0) quads++;
     const keys = new Uint32Array(quads);
     const v4 = new Uint32Array(quads);
     const other: number[] = [];
@@ -273,11 +280,17 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
     winnerOfFirst[first] = list ? resolve(ip, list) : first;
   });
 
-  const winners = new Uint32Array(quads + otherFirst.size);
-  for (let g = 0, w = 0; g < total; g++) {
+  const size = quads + otherFirst.size;
+  const winners = { places: new Uint32Array(size), keys: new Uint32Array(size), isOther: new Uint8Array((size + 7) >>> 3) };
+  // v4Claim lists the dotted-quad claims in place order: walked alongside, it gives each one's key unparsed.
+  for (let g = 0, q = 0, w = 0; g < total; g++) {
+    const isQuad = q < v4Count && v4Claim[q] === g;
+    const key = isQuad ? v4Key[q++]! : 0;
     const winner = winnerOfFirst[g]!;
     if (winner < 0) continue;
-    winners[w] = winner;
+    winners.places[w] = winner;
+    if (isQuad) winners.keys[w] = key;
+    else winners.isOther[w >>> 3]! |= 1 << (w & 7);
     winnerOfFirst[g] = w++;
   }
   for (let i = 0; i < quads; i++) byV4[i] = winnerOfFirst[byV4[i]!]!;
@@ -285,8 +298,11 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
   // The first claims' map becomes the slots of the other addresses.
   const other = { slots: otherFirst, winner: new Uint32Array(otherFirst.size), keys: [] as string[] };
   otherFirst.forEach((first, ip) => {
-    other.winner[other.keys.length] = winnerOfFirst[first]!;
-    other.slots.set(ip, other.keys.length);
+    const w = winnerOfFirst[first]!;
+    const slot = other.keys.length;
+    winners.keys[w] = slot;
+    other.winner[slot] = w;
+    other.slots.set(ip, slot);
     other.keys.push(ipKey(ip) as string);
   });
   return new Desired(places, ranks, winners, byV4, other);

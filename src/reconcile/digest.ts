@@ -32,12 +32,15 @@ export function basisDigestByIp(entries: ReadonlyArray<{ ip: string; vendor: str
   return basisDigestOf(entries.length, (i) => entries[i]!);
 }
 
-/** basisDigestByIp of `n` entries read through `at`: a million entries need not be gathered into an array first. */
-export function basisDigestOf(n: number, at: (i: number) => { ip: string; vendor: string; region: string }): string {
-  const order = lexicographicOrderOf(n, (i) => at(i).ip);
+/**
+ * basisDigestByIp of `n` entries read through `at`: a million entries need not be gathered into an array
+ * first. `quad` as for lexicographicOrderOf.
+ */
+export function basisDigestOf(n: number, at: (i: number) => { ip: string; vendor: string; region: string }, quad?: (i: number) => number): string {
+  const order = lexicographicOrderOf(n, (i) => at(i).ip, quad);
   const h = createHash('sha256');
   // The lines' bytes, written into one reused buffer: a string per line is a million strings of garbage.
-  const buf = Buffer.allocUnsafe(1 << 16);
+  const buf = Buffer.allocUnsafe(1 << 16) as Buffer & { utf8Write(s: string, offset: number): number };
   let off = 0;
   for (let j = 0; j < n; j++) {
     const e = at(order[j]!);
@@ -51,11 +54,11 @@ export function basisDigestOf(n: number, at: (i: number) => { ip: string; vendor
       continue;
     }
     if (j > 0) buf[off++] = 10;
-    off += buf.write(e.ip, off, 'utf8');
+    off += buf.utf8Write(e.ip, off);
     buf[off++] = 32;
-    off += buf.write(e.vendor, off, 'utf8');
+    off += buf.utf8Write(e.vendor, off);
     buf[off++] = 32;
-    off += buf.write(e.region, off, 'utf8');
+    off += buf.utf8Write(e.region, off);
   }
   h.update(buf.subarray(0, off));
   return h.digest('hex').slice(0, 16);

@@ -121,14 +121,17 @@ export function lexicographicOrder(strs: readonly string[]): number[] {
   return Array.from(lexicographicOrderOf(strs.length, (i) => strs[i]!));
 }
 
-/** lexicographicOrder of `n` strings read through `at`, so a caller holding them elsewhere need not copy them out. */
-export function lexicographicOrderOf(n: number, at: (i: number) => string): Uint32Array {
+/**
+ * lexicographicOrder of `n` strings read through `at`, so a caller holding them elsewhere need not copy
+ * them out; `quad` gives a string's dotted-quad value (or -1) when the caller has it without parsing.
+ */
+export function lexicographicOrderOf(n: number, at: (i: number) => string, quad: (i: number) => number = (i) => dottedQuad(at(i))): Uint32Array {
   if (n >= 2 ** 21) return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => cmp(at(a), at(b)) || a - b);
   const packed = new Float64Array(n);
   let quads = 0;
   const other: number[] = [];
   for (let i = 0; i < n; i++) {
-    const k = dottedQuadLexKey(at(i));
+    const k = quadLexKey(quad(i));
     if (k >= 0) packed[quads++] = k * 2 ** 21 + i;
     else other.push(i);
   }
@@ -181,8 +184,7 @@ export function radixOrder(keys: Uint32Array): Uint32Array {
   return order;
 }
 
-function dottedQuadLexKey(s: string): number {
-  const v = dottedQuad(s);
+function quadLexKey(v: number): number {
   if (v < 0) return -1;
   return PART_RANK[v >>> 24]! * 2 ** 24 + PART_RANK[(v >>> 16) & 255]! * 2 ** 16 + PART_RANK[(v >>> 8) & 255]! * 2 ** 8 + PART_RANK[v & 255]!;
 }
