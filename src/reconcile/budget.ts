@@ -92,7 +92,8 @@ export function fitBudget(
     else if (heldByRank.has(h.d.rank)) heldByRank.get(h.d.rank)!.push(h);
     else heldByRank.set(h.d.rank, [h]);
   }
-  // The new origins grouped by rank (a counting sort, stable, typed arrays: there may be a million).
+  // The new origins by rank, read from the desired set a rank at a time (a pass per rank over typed
+  // arrays is cheaper than a list of a million indexes).
   const decided = new Uint8Array(desired.size);
   for (const ip of c.decided) {
     const i = desired.indexOf(ip);
@@ -106,24 +107,9 @@ export function fitBudget(
   }
   const ranks = new Set(heldByRank.keys());
   freshCount.forEach((_, r) => ranks.add(r));
-  const ordered = [...ranks].sort((a, b) => a - b);
-  const start: number[] = [];
-  let total = 0;
-  for (const r of ordered) {
-    start[r] = total;
-    total += freshCount[r] ?? 0;
-  }
-  const fresh = new Uint32Array(total);
-  const next = [...start];
-  for (let i = 0; i < desired.size; i++) {
-    if (decided[i]) continue;
-    const r = desired.rank(i);
-    fresh[next[r]!] = i;
-    next[r]!++;
-  }
 
   let left = Math.max(0, room.slots - out.fitted);
-  for (const rank of ordered) {
+  for (const rank of [...ranks].sort((a, b) => a - b)) {
     const held = heldByRank.get(rank) ?? [];
     held.sort((a, b) => compareKeys(a.d.key, b.d.key));
     for (const h of held) {
@@ -132,11 +118,24 @@ export function fitBudget(
         fitHeld(h);
       } else overflow(h.d.origin, h.d.rank, h.d.key, true);
     }
-    const group = fresh.subarray(start[rank]!, start[rank]! + (freshCount[rank] ?? 0));
+    const count = freshCount[rank] ?? 0;
+    if (count === 0) continue;
     // Only a rank the cut falls in needs its new origins in address order to know which fit.
-    const ordered = left > 0 && left < group.length ? desired.byAddress(group) : group;
-    for (let j = 0; j < ordered.length; j++) {
-      const i = ordered[j]!;
+    if (left > 0 && left < count) {
+      const group = new Uint32Array(count);
+      for (let i = 0, k = 0; i < desired.size; i++) if (!decided[i] && desired.rank(i) === rank) group[k++] = i;
+      const ordered = desired.byAddress(group);
+      for (let j = 0; j < ordered.length; j++) {
+        const i = ordered[j]!;
+        if (left > 0) {
+          left--;
+          fitFresh(i);
+        } else overflow(desired.origin(i), rank, desired.key(i), false);
+      }
+      continue;
+    }
+    for (let i = 0; i < desired.size; i++) {
+      if (decided[i] || desired.rank(i) !== rank) continue;
       if (left > 0) {
         left--;
         fitFresh(i);
