@@ -204,7 +204,7 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
   // Only addresses claimed more than once keep a list: a million single claims need no array each.
   const otherContested = new Map<string, number[]>();
   // Each address's first claim (a place) names its winner: the winners then come out in first-claim order.
-  const winnerOfFirst = new Int32Array(total).fill(-1);
+  const winnerOfFirst = new Int32Array(total);
 
   for (let s = 0, g = 0; s < input.scopes.length; s++) {
     const view = input.scopes[s]!;
@@ -261,9 +261,12 @@ export function buildDesired(input: PlanInput, skipped: SkipList): Desired {
   };
 
   // The dotted-quad winners in address order, each as its first claim for now (its winner's index later).
-  let byV4 = new Uint32Array(v4Count);
+  // winnerOfFirst is not used yet: the sort's scratch space.
+  const order = radixOrder(v4Key.subarray(0, v4Count), new Uint32Array(winnerOfFirst.buffer));
+  winnerOfFirst.fill(-1);
+  // Written over the sorted order as it is read (never ahead of it): a million addresses save 4 MB.
+  let byV4 = order;
   let quads = 0;
-  const order = radixOrder(v4Key.subarray(0, v4Count));
   for (let i = 0; i < v4Count; ) {
     const key = v4Key[order[i]!]!;
     let j = i + 1;

@@ -137,26 +137,28 @@ export function lexicographicOrderOf(n: number, at: (i: number) => string, quad:
   }
   const sorted = packed.subarray(0, quads).sort();
   other.sort((a, b) => cmp(at(a), at(b)) || a - b);
-  // The indexes go over the packed keys in place (4 bytes each over 8), merged from the back: a write
-  // at index i never reaches a key not yet read (at q ≤ i). A million addresses save 4 MB.
-  const out = new Uint32Array(packed.buffer, 0, n);
-  for (let q = 0; q < quads; q++) out[q] = sorted[q]! % 2 ** 21;
-  for (let i = n - 1, q = quads - 1, o = other.length - 1; i >= 0; i--) {
-    // On a tie the quad comes first, as a forward merge would place it.
-    if (q >= 0 && (o < 0 || cmp(at(out[q]!), at(other[o]!)) > 0)) out[i] = out[q--]!;
-    else out[i] = other[o--]!;
+  const out = new Uint32Array(n);
+  let q = 0;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const nextQuad = q < quads ? sorted[q]! % 2 ** 21 : -1;
+    if (nextQuad >= 0 && (o >= other.length || cmp(at(nextQuad), at(other[o]!)) <= 0)) {
+      out[i] = nextQuad;
+      q++;
+    } else out[i] = other[o++]!;
   }
   return out;
 }
 
 /**
  * The indexes of `keys` in ascending order of key, equal keys in index order: a radix sort, linear in
- * the count and without a comparator call or an object per entry, for a million addresses.
+ * the count and without a comparator call or an object per entry, for a million addresses. `spare`
+ * (at least as long as `keys`) is scratch space a caller has free for now, instead of a new array.
  */
-export function radixOrder(keys: Uint32Array): Uint32Array {
+export function radixOrder(keys: Uint32Array, spare = new Uint32Array(keys.length)): Uint32Array {
   const n = keys.length;
   let order = new Uint32Array(n);
-  let next = new Uint32Array(n);
+  let next = spare.subarray(0, n);
   for (let i = 0; i < n; i++) order[i] = i;
   const starts = new Uint32Array(1 << 16);
   for (const shift of [0, 16]) {
@@ -180,6 +182,7 @@ export function radixOrder(keys: Uint32Array): Uint32Array {
     }
     [order, next] = [next, order];
   }
+  // Two passes: the order ends in the array made here, never in `spare`, which the caller may reuse.
   return order;
 }
 
