@@ -1,16 +1,17 @@
 import { upsert, type Held, type Zone } from './classify.ts';
-import type { DesiredOrigin } from './desired.ts';
+import type { Desired } from './desired.ts';
 import { FirstInOrder } from './first-in-order.ts';
-import { compareKeys } from './ip-order.ts';
+import { compareKeys, type IpKey } from './ip-order.ts';
 import type { SkipList } from './skips.ts';
 import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
+import type { Origin } from '../model/index.ts';
 import type { CurrentMapping, Delete, Plan, PlanInput, Upsert } from './types.ts';
 
 export interface Candidates {
   /** Desired origins the zone holds. */
   held: Held[];
   /** Every desired origin: those not `decided` by an earlier step are new to the zone (created, or recreated when in `recreate`). */
-  desired: ReadonlyMap<string, DesiredOrigin>;
+  desired: Desired;
   decided: ReadonlySet<string>;
   recreate: ReadonlySet<string>;
 }
@@ -59,20 +60,24 @@ export function fitBudget(
   sample: number | undefined,
 ): Fitted {
   const out: Fitted = { upserts: [], remember: [], deletes: [], overflow: new FirstInOrder(sample), fitted: 0, frozenDeletes: 0 };
-  const fit = (h: Held | DesiredOrigin) => {
+  const { desired } = c;
+  const fitHeld = (h: Held) => {
     out.fitted++;
-    if ('d' in h) {
-      if (h.upsert) out.upserts.push(h.upsert);
-      if (h.remember) out.remember.push(h.remember);
-    } else out.upserts.push(upsert(h, c.recreate.has(h.origin.ip) ? 'recreate' : 'create'));
+    if (h.upsert) out.upserts.push(h.upsert);
+    if (h.remember) out.remember.push(h.remember);
   };
-  const overflow = (d: DesiredOrigin, existing: boolean) => {
-    const o = d.origin;
-    if (out.overflow.take(d.key, '', o.ip)) out.overflow.keep({ ip: o.ip, vendor: o.vendor, region: o.region, scope: o.scope });
-    if (skipped.take(o.ip, 'over-budget', d.key)) skipped.keep(o.ip, 'over-budget', `no room: ${room.available} mappings available to this daemon (rank ${d.rank})`, o.scope);
+  const fitFresh = (i: number) => {
+    out.fitted++;
+    const d = desired.at(i);
+    out.upserts.push(upsert(d, c.recreate.has(d.origin.ip) ? 'recreate' : 'create'));
+  };
+  // Fields, not a DesiredOrigin: most of a million origins end here, and need no object made for them.
+  const overflow = (o: Origin, rank: number, key: IpKey, existing: boolean) => {
+    if (out.overflow.take(key, '', o.ip)) out.overflow.keep({ ip: o.ip, vendor: o.vendor, region: o.region, scope: o.scope });
+    if (skipped.take(o.ip, 'over-budget', key)) skipped.keep(o.ip, 'over-budget', `no room: ${room.available} mappings available to this daemon (rank ${rank})`, o.scope);
     if (!existing) return;
     if (freeze) {
-      skipped.add(o.ip, 'state-loss', "over budget; deletes are frozen until the zone's first complete reconcile after the state loss", o.scope, d.key);
+      skipped.add(o.ip, 'state-loss', "over budget; deletes are frozen until the zone's first complete reconcile after the state loss", o.scope, key);
       out.frozenDeletes++;
       return;
     }
@@ -81,54 +86,61 @@ export function fitBudget(
   };
 
   // Existing mappings that may not be removed always keep their place.
-  const ranks = new Map<number, { held: Held[]; fresh: DesiredOrigin[] }>();
-  const bucket = (rank: number) => ranks.get(rank) ?? ranks.set(rank, { held: [], fresh: [] }).get(rank)!;
+  const heldByRank = new Map<number, Held[]>();
   for (const h of c.held) {
-    if (h.evictable) bucket(h.d.rank).held.push(h);
-    else fit(h);
+    if (!h.evictable) fitHeld(h);
+    else if (heldByRank.has(h.d.rank)) heldByRank.get(h.d.rank)!.push(h);
+    else heldByRank.set(h.d.rank, [h]);
   }
-  for (const [ip, d] of c.desired) if (!c.decided.has(ip)) bucket(d.rank).fresh.push(d);
+  // The new origins by rank, read from the desired set a rank at a time (a pass per rank over typed
+  // arrays is cheaper than a list of a million indexes).
+  const decided = new Uint8Array(desired.size);
+  for (const ip of c.decided) {
+    const i = desired.indexOf(ip);
+    if (i >= 0) decided[i] = 1;
+  }
+  const freshCount: number[] = [];
+  for (let i = 0; i < desired.size; i++) {
+    if (decided[i]) continue;
+    const r = desired.rank(i);
+    freshCount[r] = (freshCount[r] ?? 0) + 1;
+  }
+  const ranks = new Set(heldByRank.keys());
+  freshCount.forEach((_, r) => ranks.add(r));
 
   let left = Math.max(0, room.slots - out.fitted);
-  for (const rank of [...ranks.keys()].sort((a, b) => a - b)) {
-    const { held, fresh } = ranks.get(rank)!;
+  for (const rank of [...ranks].sort((a, b) => a - b)) {
+    const held = heldByRank.get(rank) ?? [];
     held.sort((a, b) => compareKeys(a.d.key, b.d.key));
     for (const h of held) {
       if (left > 0) {
         left--;
-        fit(h);
-      } else overflow(h.d, true);
+        fitHeld(h);
+      } else overflow(h.d.origin, h.d.rank, h.d.key, true);
     }
+    const count = freshCount[rank] ?? 0;
+    if (count === 0) continue;
     // Only a rank the cut falls in needs its new origins in address order to know which fit.
-    const ordered = left > 0 && left < fresh.length ? byKey(fresh) : fresh;
-    for (const d of ordered) {
+    if (left > 0 && left < count) {
+      const group = new Uint32Array(count);
+      for (let i = 0, k = 0; i < desired.size; i++) if (!decided[i] && desired.rank(i) === rank) group[k++] = i;
+      const ordered = desired.byAddress(group);
+      for (let j = 0; j < ordered.length; j++) {
+        const i = ordered[j]!;
+        if (left > 0) {
+          left--;
+          fitFresh(i);
+        } else overflow(desired.origin(i), rank, desired.key(i), false);
+      }
+      continue;
+    }
+    for (let i = 0; i < desired.size; i++) {
+      if (decided[i] || desired.rank(i) !== rank) continue;
       if (left > 0) {
         left--;
-        fit(d);
-      } else overflow(d, false);
+        fitFresh(i);
+      } else overflow(desired.origin(i), rank, desired.key(i), false);
     }
   }
   return out;
-}
-
-/** Address order for many origins: IPv4 keys packed with their index into doubles and sorted natively. */
-function byKey(list: DesiredOrigin[]): DesiredOrigin[] {
-  const v4: number[] = [];
-  const other: DesiredOrigin[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const k = list[i]!.key;
-    if (typeof k === 'number') v4.push(i);
-    else other.push(list[i]!);
-  }
-  let sortedV4: DesiredOrigin[];
-  if (list.length < 2 ** 21) {
-    const packed = new Float64Array(v4.length);
-    for (let j = 0; j < v4.length; j++) packed[j] = (list[v4[j]!]!.key as number) * 2 ** 21 + v4[j]!;
-    packed.sort();
-    sortedV4 = Array.from(packed, (p) => list[p % 2 ** 21]!);
-  } else {
-    sortedV4 = v4.map((i) => list[i]!).sort((a, b) => compareKeys(a.key, b.key));
-  }
-  other.sort((a, b) => compareKeys(a.key, b.key));
-  return sortedV4.concat(other);
 }

@@ -1,4 +1,4 @@
-import type { DesiredOrigin } from './desired.ts';
+import type { Desired, DesiredOrigin } from './desired.ts';
 import { isOwned } from './ownership.ts';
 import { recoveryVerdict } from './recovery.ts';
 import type { SkipList } from './skips.ts';
@@ -42,7 +42,7 @@ export function readZone(input: PlanInput): Zone {
  * address, whether it is ours, and what writing the desired value would be. Only addresses the zone or
  * the registry knows need a look; the rest of the desired set is new. Policy is applied afterwards.
  */
-export function classify(input: PlanInput, zone: Zone, desired: ReadonlyMap<string, DesiredOrigin>, skipped: SkipList): Classified {
+export function classify(input: PlanInput, zone: Zone, desired: Desired, skipped: SkipList): Classified {
   const out: Classified = { held: [], decided: new Set(), recreate: new Set(), drift: [], adoptable: new Set(), identical: [] };
   const unreadable = new Map((input.unparsed ?? []).flatMap((u) => (u.ip ? [[u.ip, u.reason] as const] : [])));
   for (const [ip, why] of unreadable) {
@@ -113,7 +113,7 @@ function held(input: PlanInput, zone: Zone, d: DesiredOrigin, cur: CurrentMappin
 }
 
 /** Registry entries with nothing behind them: our write never landed, or the mapping is gone and unwanted. */
-export function staleEntries(registry: PlanInput['registry'], zone: Zone, desired: ReadonlyMap<string, DesiredOrigin>): string[] {
+export function staleEntries(registry: PlanInput['registry'], zone: Zone, desired: Desired): string[] {
   const stale: string[] = [];
   for (const ip of registry.keys()) if (!zone.owned(ip) || (!zone.current.has(ip) && !desired.has(ip))) stale.push(ip);
   return stale;

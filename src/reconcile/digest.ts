@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lexicographicOrder } from './ip-order.ts';
+import { lexicographicOrderOf } from './ip-order.ts';
 import type { CurrentMapping, Delete, Upsert } from './types.ts';
 
 /** Identifies the writes a plan makes, so an approval covers exactly what the approver saw. */
@@ -29,17 +29,37 @@ export function zoneBasis(current: readonly CurrentMapping[], unparsed: Readonly
  * lines sort as their addresses do) and hashed a chunk at a time instead of all held at once.
  */
 export function basisDigestByIp(entries: ReadonlyArray<{ ip: string; vendor: string; region: string }>): string {
-  const order = lexicographicOrder(entries.map((e) => e.ip));
-  const h = createHash('sha256');
-  for (let i = 0; i < order.length; i += 4096) {
-    const lines: string[] = [];
-    for (let j = i; j < Math.min(order.length, i + 4096); j++) {
-      const e = entries[order[j]!]!;
-      lines.push(`${e.ip} ${e.vendor} ${e.region}`);
-    }
-    const chunk = lines.join('\n');
-    h.update(i === 0 ? chunk : `\n${chunk}`);
-  }
-  return h.digest('hex').slice(0, 16);
+  return basisDigestOf(entries.length, (i) => entries[i]!);
 }
 
+/**
+ * basisDigestByIp of `n` entries read through `at`: a million entries need not be gathered into an array
+ * first. `quad` as for lexicographicOrderOf.
+ */
+export function basisDigestOf(n: number, at: (i: number) => { ip: string; vendor: string; region: string }, quad?: (i: number) => number): string {
+  const order = lexicographicOrderOf(n, (i) => at(i).ip, quad);
+  const h = createHash('sha256');
+  // The lines' bytes, written into one reused buffer: a string per line is a million strings of garbage.
+  const buf = Buffer.allocUnsafe(1 << 16) as Buffer & { utf8Write(s: string, offset: number): number };
+  let off = 0;
+  for (let j = 0; j < n; j++) {
+    const e = at(order[j]!);
+    const need = 3 * (e.ip.length + e.vendor.length + e.region.length) + 3; // UTF-8 takes at most 3 bytes a UTF-16 unit
+    if (off + need > buf.length) {
+      h.update(buf.subarray(0, off));
+      off = 0;
+    }
+    if (need > buf.length) {
+      h.update(`${j > 0 ? '\n' : ''}${e.ip} ${e.vendor} ${e.region}`);
+      continue;
+    }
+    if (j > 0) buf[off++] = 10;
+    off += buf.utf8Write(e.ip, off);
+    buf[off++] = 32;
+    off += buf.utf8Write(e.vendor, off);
+    buf[off++] = 32;
+    off += buf.utf8Write(e.region, off);
+  }
+  h.update(buf.subarray(0, off));
+  return h.digest('hex').slice(0, 16);
+}

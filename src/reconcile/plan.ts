@@ -1,8 +1,8 @@
 import { MAX_MAPPINGS_PER_ZONE } from '../cloudflare/limits.ts';
 import { budgetRoom, fitBudget } from './budget.ts';
 import { classify, readZone, staleEntries } from './classify.ts';
-import { buildDesired, type DesiredOrigin } from './desired.ts';
-import { basisDigestByIp, changeDigest, zoneBasis } from './digest.ts';
+import { buildDesired, type Desired } from './desired.ts';
+import { basisDigestOf, changeDigest, zoneBasis } from './digest.ts';
 import { guardVerdict } from './guard.ts';
 import { sortByIp, cmp } from './ip-order.ts';
 import { policyOnDeletes, policyOnHeld } from './policy.ts';
@@ -101,8 +101,11 @@ export function planZone(input: PlanInput): Plan {
   };
 }
 
-function desiredBasis(desired: ReadonlyMap<string, DesiredOrigin>): string {
-  const origins = [];
-  for (const d of desired.values()) origins.push(d.origin);
-  return basisDigestByIp(origins);
+function desiredBasis(desired: Desired): string {
+  // Read in place, not gathered into an array: a million origins' array is 8 MB more at the plan's peak.
+  return basisDigestOf(
+    desired.size,
+    (i) => desired.origin(i),
+    (i) => desired.quad(i),
+  );
 }

@@ -1,6 +1,6 @@
 import type { Vendor } from '../model/index.ts';
 import type { Zone } from './classify.ts';
-import type { DesiredOrigin } from './desired.ts';
+import type { Desired } from './desired.ts';
 import { sortByIp } from './ip-order.ts';
 import type { SkipList } from './skips.ts';
 import type { Retiring } from './tombstones.ts';
@@ -69,7 +69,7 @@ export function freezeDeletes(recovery: RecoveryInput | undefined, retiring: Ret
 export function recoveryReport(
   recovery: RecoveryInput,
   zone: Zone,
-  desired: ReadonlyMap<string, DesiredOrigin>,
+  desired: Desired,
   adoptable: ReadonlySet<string>,
   identical: string[],
   frozenDeletes: number,

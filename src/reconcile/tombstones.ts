@@ -1,5 +1,5 @@
 import type { Zone } from './classify.ts';
-import type { DesiredOrigin } from './desired.ts';
+import type { Desired } from './desired.ts';
 import { sortByIp } from './ip-order.ts';
 import type { SkipList } from './skips.ts';
 import type { CurrentMapping, Delete, DeleteReason, PlanInput, Tombstone } from './types.ts';
@@ -22,7 +22,7 @@ export interface Retiring {
 export function countMisses(
   input: PlanInput,
   zone: Zone,
-  desired: ReadonlyMap<string, DesiredOrigin>,
+  desired: Desired,
   skipped: SkipList,
 ): { retiring: Retiring[]; tombstones: Record<string, Tombstone>; staying: number } {
   const { now, zone: settings } = input;
