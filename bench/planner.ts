@@ -40,7 +40,9 @@ const SIZES = [10_000, 100_000, 1_000_000];
 export async function benchPlanner(sizes = SIZES): Promise<PlannerFigures[]> {
   const out: PlannerFigures[] = [];
   for (const n of sizes) {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', String(n)], { maxBuffer: 1 << 20 });
+    // With this process's node flags (npm run bench gives the daemon's): the planner runs inside the daemon.
+    const flags = [...new Set([...process.execArgv, '--expose-gc'])];
+    const { stdout } = await promisify(execFile)(process.execPath, [...flags, fileURLToPath(import.meta.url), '--child', String(n)], { maxBuffer: 1 << 20 });
     out.push(JSON.parse(stdout.trim().split('\n').pop()!) as PlannerFigures);
   }
   return out;

@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     node: process.version,
+    // The daemon's own (Dockerfile, bin/): the parts run under them, the planner's children too.
+    nodeFlags: process.execArgv,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30) },
     settings: { latencyMs: LATENCY, quota: QUOTA, windowSeconds: WINDOW, realWindowSeconds: 300 },
   };
