@@ -298,7 +298,12 @@ export interface FreshDiscovery {
 export async function zoneScopes(ctx: Pick<PipelineContext, 'config' | 'state'>, zone: ZoneSettings, fresh?: FreshDiscovery): Promise<{ views: ScopeView[]; unlisted: Set<string> }> {
   const selected = zoneConnectors(ctx, zone);
   const lists = await Promise.all(
-    selected.map(async (n) => fresh?.lists.get(n) ?? { scopes: (await ctx.state.snapshots.getScopes(n))?.scopes ?? [], unlisted: await ctx.state.snapshots.scopesUnlisted(n) }),
+    selected.map(async (n) => {
+      const given = fresh?.lists.get(n);
+      if (given) return given;
+      const { list, unlisted } = await ctx.state.snapshots.getScopeListing(n);
+      return { scopes: list?.scopes ?? [], unlisted };
+    }),
   );
   const scopes = lists.flatMap((l) => l.scopes);
   const unlisted = new Set(selected.filter((_, i) => lists[i]!.unlisted));

@@ -51,12 +51,7 @@ export class SnapshotStore extends StatePart {
     return v ? (JSON.parse(v) as { at: number; scopes: Scope[] }) : null;
   }
 
-  /** True unless the connector's latest attempt to list its scopes succeeded. */
-  async scopesUnlisted(connector: string): Promise<boolean> {
-    return (await this.getScopeListing(connector)).unlisted;
-  }
-
-  /** The connector's last list of scopes, and whether its latest attempt to list them failed, in one read. */
+  /** The connector's last list of scopes, and whether its latest attempt to list them failed (unlisted: true unless it succeeded), in one read. */
   async getScopeListing(connector: string): Promise<{ list: { at: number; scopes: Scope[] } | null; unlisted: boolean }> {
     const [list, error] = await this.redis.mget(this.keys.scopes(connector), this.keys.scopesError(connector));
     return { list: list ? (JSON.parse(list) as { at: number; scopes: Scope[] }) : null, unlisted: list === null || error !== null };

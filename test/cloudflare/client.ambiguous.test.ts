@@ -5,8 +5,9 @@
  */
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloudflareApiError, createCloudflareClient, type ApiFamily, type CloudflareClientOptions, type RequestInfo } from '../../src/cloudflare/index.ts';
+import { createCloudflareClient, type ApiFamily, type CloudflareClientOptions, type RequestInfo } from '../../src/cloudflare/index.ts';
 import { startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions, type ListFault, type WriteFault } from '../../src/emulators/cloudflare/index.ts';
+import { caught } from '../helpers/cloudflare-errors.ts';
 
 const TOKEN = 'cftok_SECRET_ambiguous_answers_0042';
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -33,15 +34,6 @@ function clientFor(emu: CloudflareEmulator, api: ApiFamily, more: Partial<Cloudf
   return { c, requests };
 }
 
-async function caught(p: Promise<unknown>): Promise<CloudflareApiError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CloudflareApiError);
-    return e as CloudflareApiError;
-  }
-  throw new Error('expected a CloudflareApiError, the call succeeded');
-}
 
 const holds = (emu: CloudflareEmulator, ip: string) => emu.mappings(ZONE).some((m) => m.origin_ip === ip);
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CloudflareApiError,
+  type CloudflareApiError,
   createCloudflareClient,
   type ApiFamily,
   type ApiMode,
@@ -13,6 +13,7 @@ import {
   type Warning,
 } from '../../src/cloudflare/index.ts';
 import { startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions, type SeedMapping } from '../../src/emulators/cloudflare/index.ts';
+import { caught } from '../helpers/cloudflare-errors.ts';
 
 const TOKEN = 'cftok_SECRET_4b1d9e77a0c2_never_log_me';
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -42,15 +43,6 @@ function clientFor(emu: CloudflareEmulator, api: ApiMode, more: Partial<Cloudfla
   return { c, requests, warnings };
 }
 
-async function caught(p: Promise<unknown>): Promise<CloudflareApiError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CloudflareApiError);
-    return e as CloudflareApiError;
-  }
-  throw new Error('expected a CloudflareApiError');
-}
 
 /** n distinct public addresses, IPv4 and IPv6 mixed. */
 function many(n: number): SeedMapping[] {

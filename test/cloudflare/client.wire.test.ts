@@ -5,9 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloudflareApiError, createCloudflareClient, type CloudflareClientOptions, type RequestInfo, type Warning } from '../../src/cloudflare/index.ts';
+import { createCloudflareClient, type CloudflareClientOptions, type RequestInfo, type Warning } from '../../src/cloudflare/index.ts';
 import { readBody } from '../../src/http/body.ts';
 import { close, listen } from '../../src/http/listen.ts';
+import { caught } from '../helpers/cloudflare-errors.ts';
 
 interface Seen {
   method: string;
@@ -75,15 +76,6 @@ function client(url: string, more: Partial<CloudflareClientOptions> = {}) {
   return { c, warnings, requests };
 }
 
-async function caught(p: Promise<unknown>): Promise<CloudflareApiError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(CloudflareApiError);
-    return e as CloudflareApiError;
-  }
-  throw new Error('expected a CloudflareApiError');
-}
 
 describe('requests on the wire', () => {
   it('v2: PUT /{ip} with origin_ip, bearer auth, JSON body; IPv6 canonicalized in path and body', async () => {
